@@ -1,0 +1,19 @@
+//! One module per subcommand, each with its `Args` struct and a `run` function.
+
+mod form;
+
+use clap::Subcommand;
+
+use super::{Cli, Status};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a blank, commented request form.
+    Form(form::Args),
+}
+
+pub fn run(cli: &Cli) -> anyhow::Result<Status> {
+    match &cli.command {
+        Command::Form(args) => form::run(cli, args),
+    }
+}

@@ -1,0 +1,63 @@
+//! Command-line layer: argument parsing, output formats and exit codes.
+//! Each subcommand lives in `commands/<name>.rs` with its `Args` and `run`.
+
+pub mod commands;
+pub mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// What a command found; errors (exit 2) travel as `anyhow::Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exit 0: all well.
+    Success,
+    /// Exit 1: the command worked and found something wrong.
+    Problems,
+}
+
+/// Signed, checked SMS broadcasts from a git workspace.
+#[derive(Debug, Parser)]
+#[command(name = "sms-bcast", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Run as if started in DIR (the workspace).
+    #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+
+    /// Output format (defaults to a table on a terminal).
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<output::Format>,
+
+    #[command(subcommand)]
+    pub command: commands::Command,
+}
+
+impl Cli {
+    /// The workspace directory the user named, or the current one.
+    pub fn workspace_dir(&self) -> PathBuf {
+        self.directory.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(&cli) {
+        Ok(Status::Success) => ExitCode::SUCCESS,
+        Ok(Status::Problems) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,1 @@
+//! sla (in progress)
