@@ -3,10 +3,22 @@
 //! or terminals; the binary in `src/main.rs` is a thin layer on top.
 
 pub mod calendar;
+pub mod clock;
+pub mod digest;
+pub mod error;
+pub mod fsutil;
 pub mod gateway;
+pub mod gitstore;
+pub mod keys;
 pub mod ledger;
+pub mod lifecycle;
 pub mod phone;
 pub mod recipients;
+pub mod record;
+pub mod registry;
+pub mod request;
 pub mod send;
 pub mod sla;
 pub mod smstext;
+pub mod trust;
+pub mod workspace;

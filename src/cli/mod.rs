@@ -2,6 +2,7 @@
 //! Each subcommand lives in `commands/<name>.rs` with its `Args` and `run`.
 
 pub mod commands;
+pub mod context;
 pub mod output;
 
 use std::path::PathBuf;
@@ -26,9 +27,13 @@ pub struct Cli {
     #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]
     pub directory: Option<PathBuf>,
 
-    /// Output format (defaults to a table on a terminal).
+    /// Output format (defaults to a table).
     #[arg(long, value_enum, global = true)]
     pub format: Option<output::Format>,
+
+    /// Trust anchor of the workspace (REPO-ID@sha256:HEX, printed by `init`).
+    #[arg(long, env = "SMS_BCAST_TRUST", value_name = "ANCHOR", global = true)]
+    pub trust: Option<String>,
 
     #[command(subcommand)]
     pub command: commands::Command,

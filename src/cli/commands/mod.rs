@@ -1,6 +1,16 @@
 //! One module per subcommand, each with its `Args` struct and a `run` function.
 
 mod form;
+mod init;
+mod keygen;
+mod list;
+mod review;
+mod revise;
+mod roles;
+mod show;
+mod submit;
+mod verify;
+mod withdraw;
 
 use clap::Subcommand;
 
@@ -8,12 +18,46 @@ use super::{Cli, Status};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Make a new workspace: settings, the first registry (signed by you, the admin), folders.
+    Init(init::Args),
+    /// Make a minisign key pair; prints its key id.
+    Keygen(keygen::Args),
+    /// Change or show the trust registry (people, keys, roles).
+    #[command(subcommand)]
+    Roles(roles::Command),
     /// Print a blank, commented request form.
     Form(form::Args),
+    /// Check a filled-in form, give it an id, sign and commit it; prints the id.
+    Submit(submit::Args),
+    /// Submit a new revision of a request (requester; earlier reviews stop counting).
+    Revise(revise::Args),
+    /// Take a request back (requester).
+    Withdraw(withdraw::Args),
+    /// Approve a request as advisor (Team Leader) or decider (Satker).
+    Approve(review::ApproveArgs),
+    /// Reject a request as advisor or decider; the requester is told why.
+    Reject(review::RejectArgs),
+    /// Every request with its state and who is awaited.
+    List(list::Args),
+    /// One request: state, steps, who is awaited.
+    Show(show::Args),
+    /// Check every signature, role, order and content digest from the pinned trust anchor.
+    Verify(verify::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
     match &cli.command {
+        Command::Init(args) => init::run(cli, args),
+        Command::Keygen(args) => keygen::run(cli, args),
+        Command::Roles(command) => roles::run(cli, command),
         Command::Form(args) => form::run(cli, args),
+        Command::Submit(args) => submit::run(cli, args),
+        Command::Revise(args) => revise::run(cli, args),
+        Command::Withdraw(args) => withdraw::run(cli, args),
+        Command::Approve(args) => review::approve(cli, args),
+        Command::Reject(args) => review::reject(cli, args),
+        Command::List(args) => list::run(cli, args),
+        Command::Show(args) => show::run(cli, args),
+        Command::Verify(args) => verify::run(cli, args),
     }
 }

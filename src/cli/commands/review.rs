@@ -1,0 +1,109 @@
+//! `sms-bcast approve ID` and `sms-bcast reject ID --reason TEXT`: a reviewer's
+//! signed decision. The advisor (Team Leader) acts first, then the decider (Satker).
+
+use anyhow::{Result, bail};
+use sms_bcast::lifecycle::Analysis;
+use sms_bcast::record::Kind;
+use sms_bcast::registry::Role;
+
+use crate::cli::context::{self, KeyArgs};
+use crate::cli::{Cli, Status};
+
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The request to approve.
+    pub id: String,
+    /// The role to act in, when your key holds both advisor and decider.
+    #[arg(long = "as", value_name = "ROLE")]
+    pub role: Option<Role>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RejectArgs {
+    /// The request to reject.
+    pub id: String,
+    /// Why; sent to the requester.
+    #[arg(long)]
+    pub reason: String,
+    /// The role to act in, when your key holds both advisor and decider.
+    #[arg(long = "as", value_name = "ROLE")]
+    pub role: Option<Role>,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+pub fn approve(cli: &Cli, args: &ApproveArgs) -> Result<Status> {
+    decide(cli, &args.id, Kind::Approve, None, args.role, &args.key)
+}
+
+pub fn reject(cli: &Cli, args: &RejectArgs) -> Result<Status> {
+    if args.reason.trim().is_empty() {
+        bail!(
+            "--reason is empty\n  hint: say why, e.g. --reason \"the list is out of date\"; the requester receives it"
+        );
+    }
+    decide(
+        cli,
+        &args.id,
+        Kind::Reject,
+        Some(args.reason.trim()),
+        args.role,
+        &args.key,
+    )
+}
+
+fn decide(
+    cli: &Cli,
+    id: &str,
+    kind: Kind,
+    reason: Option<&str>,
+    asked: Option<Role>,
+    key: &KeyArgs,
+) -> Result<Status> {
+    let ws = context::open_workspace(cli)?;
+    let registry = context::trusted_registry(cli, &ws)?;
+    let key = context::load_key(&key.key)?;
+    let person = context::signer(&registry, &key)?;
+    let role = context::acting_role(person, &[Role::Advisor, Role::Decider], asked)?;
+    let analysis = Analysis::load(&ws.root, &registry, id)?;
+    analysis.check_step(kind, role, &person.name)?;
+    let current = analysis
+        .revision_statement()
+        .map(|s| s.request_sha256.clone())
+        .unwrap_or_default();
+    let mut statement = context::next_statement(
+        &ws,
+        &registry,
+        &analysis,
+        person,
+        kind,
+        role,
+        analysis.revision,
+        current,
+    )?;
+    statement.reason = reason.map(str::to_string);
+    let signed = statement.sign(&key)?;
+    let verb = if kind == Kind::Approve {
+        "Approve"
+    } else {
+        "Reject"
+    };
+    context::commit_record(
+        &ws,
+        &signed,
+        Vec::new(),
+        &format!("{verb} request {id} as {role}"),
+    )?;
+    match (kind, role) {
+        (Kind::Approve, Role::Advisor) => {
+            println!("{id}: approved by the advisor; awaiting the decider.")
+        }
+        (Kind::Approve, _) => {
+            println!("{id}: approved by the decider; ready for the operator to send.")
+        }
+        _ => println!("{id}: rejected by the {role}; the requester may revise or withdraw it."),
+    }
+    Ok(Status::Success)
+}

@@ -1,0 +1,56 @@
+//! `sms-bcast revise ID FORM`: a new revision; earlier reviews stop counting.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use sms_bcast::digest;
+use sms_bcast::lifecycle::Analysis;
+use sms_bcast::record::{self, Kind};
+use sms_bcast::registry::Role;
+
+use crate::cli::commands::submit;
+use crate::cli::context::{self, KeyArgs};
+use crate::cli::{Cli, Status};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The request to revise.
+    pub id: String,
+    /// The new form (YAML).
+    pub form: PathBuf,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
+    let ws = context::open_workspace(cli)?;
+    let registry = context::trusted_registry(cli, &ws)?;
+    let key = context::load_key(&args.key.key)?;
+    let person = context::signer(&registry, &key)?;
+    let role = context::acting_role(person, &[Role::Requester], None)?;
+    let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
+    analysis.check_step(Kind::Revise, role, &person.name)?;
+    let (form_bytes, lists) = submit::read_form(&ws, &args.form, person)?;
+    let revision = analysis.revision + 1;
+    let mut statement = context::next_statement(
+        &ws,
+        &registry,
+        &analysis,
+        person,
+        Kind::Revise,
+        role,
+        revision,
+        digest::sha256(&form_bytes),
+    )?;
+    statement.lists = lists;
+    let signed = statement.sign(&key)?;
+    let form_file = PathBuf::from(record::request_file(&args.id, revision));
+    context::commit_record(
+        &ws,
+        &signed,
+        vec![(form_file, form_bytes)],
+        &format!("Revise request {} (revision {revision})", args.id),
+    )?;
+    println!("{} revision {revision}: reviews start again.", args.id);
+    Ok(Status::Success)
+}

@@ -1,0 +1,85 @@
+//! `sms-bcast verify [ID…]`: prove, offline, from the pinned trust anchor, who
+//! approved exactly which text in which role and order.
+
+use anyhow::Result;
+use sms_bcast::lifecycle::{self, Analysis};
+use sms_bcast::registry::{Problem, Registry};
+use sms_bcast::trust;
+
+use crate::cli::context;
+use crate::cli::output::Format;
+use crate::cli::{Cli, Status};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Requests to check (default: all).
+    pub ids: Vec<String>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
+    let ws = context::open_workspace(cli)?;
+    let registry = Registry::load(&ws.root)?;
+    let anchor = trust::find_anchor(cli.trust.as_deref(), registry.repo_id())?;
+    let mut problems = registry.check(&ws.root, &anchor);
+    let latest = registry.latest();
+    if let Some(seen) = trust::highest_seen(registry.repo_id())
+        && seen > latest.doc.version
+    {
+        problems.push(Problem {
+            file: latest.path.clone(),
+            message: format!(
+                "the registry is at version {} but version {seen} was verified here before: the repository was rolled back",
+                latest.doc.version
+            ),
+        });
+    }
+    let registry_ok = problems.is_empty();
+    let ids = if args.ids.is_empty() {
+        lifecycle::request_ids(&ws.root)?
+    } else {
+        args.ids.clone()
+    };
+    let mut notes = Vec::new();
+    let mut records = 0;
+    for id in &ids {
+        let analysis = Analysis::load(&ws.root, &registry, id)?;
+        records += analysis.records.len();
+        problems.extend(analysis.problems);
+        notes.extend(analysis.notes.into_iter().map(|n| format!("{id}: {n}")));
+    }
+    if registry_ok {
+        trust::remember_highest(registry.repo_id(), latest.doc.version)?;
+    }
+    if Format::or_table(cli.format) == Format::Json {
+        let value = serde_json::json!({
+            "ok": problems.is_empty(),
+            "registry_version": latest.doc.version,
+            "requests": ids.len(),
+            "records": records,
+            "problems": problems.iter().map(|p| serde_json::json!({"file": p.file, "message": p.message})).collect::<Vec<_>>(),
+            "notes": notes,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        for note in &notes {
+            println!("note: {note}");
+        }
+        for problem in &problems {
+            println!("FAIL {problem}");
+        }
+        if problems.is_empty() {
+            println!(
+                "ok: registry version {} and {} request(s), {records} signed record(s) verified from anchor {anchor}",
+                latest.doc.version,
+                ids.len()
+            );
+        } else {
+            println!("{} problem(s) found", problems.len());
+        }
+    }
+    Ok(if problems.is_empty() {
+        Status::Success
+    } else {
+        Status::Problems
+    })
+}

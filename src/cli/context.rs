@@ -1,0 +1,213 @@
+//! What most commands need: the workspace, the trusted registry, the signing
+//! key and the time, plus committing a signed record.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use sms_bcast::clock::{self, SigningTime};
+use sms_bcast::gitstore;
+use sms_bcast::keys::SigningKey;
+use sms_bcast::record::SignedRecord;
+use sms_bcast::registry::{Person, Registry, Role};
+use sms_bcast::trust;
+use sms_bcast::workspace::Workspace;
+
+use super::Cli;
+
+pub const KEY_PASSWORD_VAR: &str = "SMS_BCAST_KEY_PASSWORD";
+
+/// The signing key option every signing command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct KeyArgs {
+    /// Your minisign secret key file (made by `sms-bcast keygen`).
+    #[arg(long, env = "SMS_BCAST_KEY", value_name = "FILE")]
+    pub key: PathBuf,
+}
+
+pub fn open_workspace(cli: &Cli) -> Result<Workspace> {
+    Ok(Workspace::open(&cli.workspace_dir())?)
+}
+
+/// The registry, checked from the pinned trust anchor; refuses a rolled-back one.
+pub fn trusted_registry(cli: &Cli, ws: &Workspace) -> Result<Registry> {
+    let unchecked = Registry::load(&ws.root)?;
+    let anchor = trust::find_anchor(cli.trust.as_deref(), unchecked.repo_id())?;
+    let registry = Registry::load_trusted(&ws.root, &anchor)?;
+    check_rollback(&registry)?;
+    Ok(registry)
+}
+
+/// Refuses a registry older than the newest this user has verified.
+pub fn check_rollback(registry: &Registry) -> Result<()> {
+    let latest = registry.latest().doc.version;
+    if let Some(seen) = trust::highest_seen(registry.repo_id())
+        && seen > latest
+    {
+        bail!(
+            "{}: the registry is at version {latest} but version {seen} was verified here before: the repository was rolled back\n  hint: fetch the workspace from a clone that has version {seen}; if the rollback is intended, delete {}",
+            registry.latest().path.display(),
+            trust::highest_file(registry.repo_id())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    trust::remember_highest(registry.repo_id(), latest)?;
+    Ok(())
+}
+
+/// A secret key's password: `SMS_BCAST_KEY_PASSWORD`, else a prompt on the terminal.
+pub fn key_password(path: &Path) -> Result<Option<String>> {
+    if !SigningKey::needs_password(path)? {
+        return Ok(None);
+    }
+    if let Ok(pw) = std::env::var(KEY_PASSWORD_VAR) {
+        return Ok(Some(pw));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "{} is password-protected and no terminal is available to ask for the password\n  hint: set {KEY_PASSWORD_VAR} in the environment",
+            path.display()
+        );
+    }
+    let pw = rpassword::prompt_password(format!("Password for {}: ", path.display()))
+        .context("could not read the password")?;
+    Ok(Some(pw))
+}
+
+pub fn load_key(path: &Path) -> Result<SigningKey> {
+    let password = key_password(path)?;
+    Ok(SigningKey::load(path, password)?)
+}
+
+/// The signer, who must be in the latest registry version.
+pub fn signer<'a>(registry: &'a Registry, key: &SigningKey) -> Result<&'a Person> {
+    let latest = &registry.latest().doc;
+    if let Some(person) = latest.person_by_key(key.id()) {
+        return Ok(person);
+    }
+    if let Some(revoked) = latest.revoked.iter().find(|r| r.key == key.id()) {
+        bail!(
+            "the key {} of {} was revoked on {} ({})\n  hint: ask an admin to register your new key (`sms-bcast roles add`)",
+            key.id(),
+            revoked.name,
+            revoked.at,
+            revoked.reason
+        );
+    }
+    bail!(
+        "the key {} is not in the registry\n  hint: ask an admin to add it: `sms-bcast roles add --name NAME --public-key YOUR.pub --role ROLE`",
+        key.id()
+    )
+}
+
+/// The role a signer acts in: the one asked for, or the only one of `allowed` it holds.
+pub fn acting_role(person: &Person, allowed: &[Role], asked: Option<Role>) -> Result<Role> {
+    let held: Vec<Role> = allowed
+        .iter()
+        .copied()
+        .filter(|r| person.roles.contains(r))
+        .collect();
+    match (asked, held.as_slice()) {
+        (Some(role), _) if held.contains(&role) => Ok(role),
+        (Some(role), _) => bail!(
+            "{} does not hold the {role} role\n  hint: `sms-bcast roles list` shows who holds which role",
+            person.name
+        ),
+        (None, [one]) => Ok(*one),
+        (None, []) => bail!(
+            "{} holds none of the roles that may do this ({})\n  hint: `sms-bcast roles list` shows who holds which role",
+            person.name,
+            allowed
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, many) => bail!(
+            "{} holds several roles that may do this ({}); say which with `--as ROLE`",
+            person.name,
+            many.iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The time to record; warns when `SMS_BCAST_NOW` is ignored outside a drill.
+pub fn signing_time(ws: &Workspace, registry: &Registry) -> Result<SigningTime> {
+    let time = clock::signing_now(registry.drill(), ws.zone)?;
+    if time.ignored_override {
+        eprintln!(
+            "warning: {} is ignored: this workspace is not a drill; the real clock is used",
+            clock::NOW_VAR
+        );
+    }
+    Ok(time)
+}
+
+/// Commits a signed record (and `extra` files) as one commit with trailers.
+pub fn commit_record(
+    ws: &Workspace,
+    record: &SignedRecord,
+    extra: Vec<(PathBuf, Vec<u8>)>,
+    subject: &str,
+) -> Result<()> {
+    let s = &record.statement;
+    let mut files = extra;
+    files.extend(record.files());
+    let message = gitstore::message(
+        subject,
+        &[
+            ("Sms-Bcast-Request", s.request_id.clone()),
+            (
+                "Sms-Bcast-Step",
+                format!("{} {} r{}", s.kind, s.role, s.revision),
+            ),
+            (
+                "Sms-Bcast-Signer",
+                format!("{} {}", s.signer_name, s.signer),
+            ),
+            ("Sms-Bcast-Statement", record.sha256()),
+        ],
+    );
+    gitstore::commit_files(&ws.root, &files, &message, &s.signer_name, &s.signer)?;
+    Ok(())
+}
+
+/// A statement for the next step on an existing request, linked to its head.
+pub fn next_statement(
+    ws: &Workspace,
+    registry: &Registry,
+    analysis: &sms_bcast::lifecycle::Analysis,
+    person: &Person,
+    kind: sms_bcast::record::Kind,
+    role: Role,
+    revision: u32,
+    request_sha256: String,
+) -> Result<sms_bcast::record::Statement> {
+    let time = signing_time(ws, registry)?;
+    if let Some(head) = analysis.head_time()
+        && time.at < head
+    {
+        bail!(
+            "this machine's clock ({}) is behind the request's last record ({head})\n  hint: set the clock right (records are never dated before the one they follow)",
+            time.at
+        );
+    }
+    Ok(sms_bcast::record::Statement::new(
+        sms_bcast::record::Draft {
+            kind,
+            role,
+            request_id: &analysis.id,
+            revision,
+            request_sha256,
+            previous: analysis.head(),
+            time: time.at,
+            drill_clock: time.drill_clock,
+        },
+        registry,
+        person,
+    ))
+}

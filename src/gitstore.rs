@@ -1,0 +1,145 @@
+//! Committing a step's files to git without disturbing the user's work:
+//! only the step's own paths are written (tree, work tree and index entry);
+//! other staged or unstaged changes are left alone.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Tree};
+
+use crate::error::{Error, Result};
+
+/// Opens the repository of the workspace at `root` (which must be its top level).
+pub fn open(root: &Path) -> Result<Repository> {
+    Repository::open(root).map_err(|e| Error::Git {
+        message: format!(
+            "{} is not the top of a git repository: {}",
+            root.display(),
+            e.message()
+        ),
+        hint:
+            "run sms-bcast in the workspace's top folder (or `-C DIR`); `sms-bcast init` makes one"
+                .into(),
+    })
+}
+
+/// The author for our commits: git's configured identity, else the signer's
+/// registry entry (a fresh machine or a CI job has no git identity).
+fn author(repo: &Repository, name: &str, key_id: &str) -> Result<Signature<'static>> {
+    if let Ok(sig) = repo.signature() {
+        return Ok(sig.to_owned());
+    }
+    let email = format!("{}@sms-bcast.invalid", crate::keys::short_id(key_id));
+    Ok(Signature::now(name, &email)?)
+}
+
+/// Commits `files` (paths relative to `root`) on the checked-out branch as one
+/// commit, then writes them to the work tree and stages exactly those paths.
+/// If another commit lands meanwhile, the tree is rebuilt on it and retried.
+/// A failure before the branch moves leaves the repository as it was.
+pub fn commit_files(
+    root: &Path,
+    files: &[(PathBuf, Vec<u8>)],
+    message: &str,
+    name: &str,
+    key_id: &str,
+) -> Result<Oid> {
+    let repo = open(root)?;
+    let author = author(&repo, name, key_id)?;
+    let head_ref = head_ref_name(&repo)?;
+    let blobs: Vec<(PathBuf, Oid)> = files
+        .iter()
+        .map(|(path, bytes)| Ok((path.clone(), repo.blob(bytes)?)))
+        .collect::<Result<_>>()?;
+    let mut attempts = 0;
+    let oid = loop {
+        attempts += 1;
+        let parent = match repo.find_reference(&head_ref) {
+            Ok(r) => Some(r.peel_to_commit()?),
+            Err(e) if e.code() == ErrorCode::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        let base_tree = parent.as_ref().map(|c| c.tree()).transpose()?;
+        let mut tree_id = base_tree.as_ref().map(|t| t.id());
+        for (path, blob) in &blobs {
+            let tree = tree_id.map(|id| repo.find_tree(id)).transpose()?;
+            tree_id = Some(insert_path(&repo, tree.as_ref(), path, *blob)?);
+        }
+        let tree = repo.find_tree(tree_id.expect("at least one file"))?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let commit = repo.commit(None, &author, &author, message, &tree, &parents)?;
+        let moved = match &parent {
+            Some(p) => repo
+                .reference_matching(&head_ref, commit, true, p.id(), "sms-bcast")
+                .map(|_| ()),
+            None => repo
+                .reference(&head_ref, commit, false, "sms-bcast")
+                .map(|_| ()),
+        };
+        match moved {
+            Ok(()) => break commit,
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
+                ) && attempts < 20 =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20 * attempts));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    // The branch moved: bring the work tree and index up to date for our paths only.
+    let mut index = repo.index()?;
+    for (path, bytes) in files {
+        crate::fsutil::write_atomic(&root.join(path), bytes)?;
+        index.add_path(path)?;
+    }
+    index.write()?;
+    Ok(oid)
+}
+
+fn head_ref_name(repo: &Repository) -> Result<String> {
+    let head = repo.find_reference("HEAD")?;
+    match head.symbolic_target()? {
+        Some(target) => Ok(target.to_string()),
+        None => Err(Error::Git {
+            message: "HEAD is detached".into(),
+            hint: "check out the workspace's branch (`git switch main`) first".into(),
+        }),
+    }
+}
+
+/// Returns the id of `tree` with `blob` placed at `path`, building the
+/// subtrees along the path only.
+fn insert_path(repo: &Repository, tree: Option<&Tree>, path: &Path, blob: Oid) -> Result<Oid> {
+    let mut components = path.components();
+    let first = components
+        .next()
+        .and_then(|c| c.as_os_str().to_str())
+        .expect("relative paths");
+    let rest = components.as_path();
+    let mut builder = repo.treebuilder(tree)?;
+    if rest.as_os_str().is_empty() {
+        builder.insert(first, blob, FileMode::Blob.into())?;
+    } else {
+        let subtree = match tree.and_then(|t| t.get_name(first)) {
+            Some(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
+                Some(repo.find_tree(entry.id())?)
+            }
+            _ => None,
+        };
+        let id = insert_path(repo, subtree.as_ref(), rest, blob)?;
+        builder.insert(first, id, FileMode::Tree.into())?;
+    }
+    Ok(builder.write()?)
+}
+
+/// A commit message: a subject line, then readable trailers (an index for
+/// `git log`; never trusted on its own).
+pub fn message(subject: &str, trailers: &[(&str, String)]) -> String {
+    let mut text = format!("{subject}\n\n");
+    for (key, value) in trailers {
+        text.push_str(&format!("{key}: {value}\n"));
+    }
+    text
+}

@@ -1,0 +1,776 @@
+//! A request's records, checked, and the state they put the request in:
+//! submitted → advisor approves → decider approves → operator sends → sent.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::digest;
+use crate::error::{Error, Result};
+use crate::record::{self, Kind, Statement};
+use crate::registry::{self, Problem, Registry, Role};
+use crate::request::Form;
+use crate::workspace::REQUESTS_DIR;
+
+/// One record that passed its checks.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Relative to the workspace.
+    pub path: PathBuf,
+    pub sha256: String,
+    pub statement: Statement,
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    AwaitingAdvisor,
+    AwaitingDecider,
+    /// Both reviewers approved; waiting for the operator.
+    Approved,
+    /// An operator claimed the broadcast and is sending.
+    Sending,
+    Sent,
+    /// The operator ended a partial broadcast.
+    Abandoned,
+    Rejected(Role),
+    Withdrawn,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::AwaitingAdvisor => "awaiting advisor",
+            Stage::AwaitingDecider => "awaiting decider",
+            Stage::Approved => "approved",
+            Stage::Sending => "sending",
+            Stage::Sent => "sent",
+            Stage::Abandoned => "abandoned",
+            Stage::Rejected(Role::Advisor) => "rejected by advisor",
+            Stage::Rejected(_) => "rejected by decider",
+            Stage::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// No further step except a revision (after a rejection) can happen.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Stage::Sent | Stage::Abandoned | Stage::Withdrawn)
+    }
+
+    /// The role whose step is awaited.
+    pub fn awaited_role(self) -> Option<Role> {
+        match self {
+            Stage::AwaitingAdvisor => Some(Role::Advisor),
+            Stage::AwaitingDecider => Some(Role::Decider),
+            Stage::Approved | Stage::Sending => Some(Role::Operator),
+            Stage::Rejected(_) => Some(Role::Requester),
+            _ => None,
+        }
+    }
+}
+
+/// A request's records after checking, with the problems and notes found.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub id: String,
+    /// Records that passed their checks, oldest first.
+    pub records: Vec<Record>,
+    /// Everything wrong, each naming its file.
+    pub problems: Vec<Problem>,
+    /// Things users must know that are not faults (conflicting decisions from
+    /// merged clones, approvals that stopped counting after a revocation).
+    pub notes: Vec<String>,
+    pub stage: Stage,
+    /// The current revision and the index of its submit/revise record.
+    pub revision: u32,
+    revision_record: Option<usize>,
+    /// Counting decisions on the current revision, by role.
+    decisions: BTreeMap<Role, Vec<usize>>,
+    claim: Option<usize>,
+    end: Option<usize>,
+}
+
+impl Analysis {
+    /// Reads and checks every record of request `id`.
+    pub fn load(root: &Path, registry: &Registry, id: &str) -> Result<Analysis> {
+        crate::workspace::check_request_id(id)?;
+        let dir = root.join(REQUESTS_DIR).join(id);
+        if !dir.is_dir() {
+            return Err(Error::refused(
+                format!("there is no request {id}"),
+                "`sms-bcast list` shows the requests of this workspace",
+            ));
+        }
+        let mut problems = Vec::new();
+        let mut records = Vec::new();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(&dir, e))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        for name in &names {
+            let rel = PathBuf::from(REQUESTS_DIR).join(id).join(name);
+            if name.ends_with(".minisig") {
+                let statement = name.trim_end_matches(".minisig");
+                if !names.iter().any(|n| n == statement) {
+                    problems.push(problem(&rel, "signature without its record".into()));
+                }
+                continue;
+            }
+            if name.starts_with("request-r") || name.starts_with('.') || !name.ends_with(".yaml") {
+                continue;
+            }
+            match check_record(root, registry, id, &rel) {
+                Ok(record) => records.push(record),
+                Err(message) => problems.push(problem(&rel, message)),
+            }
+        }
+        let mut analysis = Analysis {
+            id: id.to_string(),
+            records,
+            problems,
+            notes: Vec::new(),
+            stage: Stage::AwaitingAdvisor,
+            revision: 0,
+            revision_record: None,
+            decisions: BTreeMap::new(),
+            claim: None,
+            end: None,
+        };
+        analysis.check_chain(root);
+        analysis.compute_stage(registry);
+        analysis.check_lists(root);
+        Ok(analysis)
+    }
+
+    /// Orders records along their chain and checks links, times and order of steps.
+    fn check_chain(&mut self, root: &Path) {
+        let by_sha: HashMap<String, usize> = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.sha256.clone(), i))
+            .collect();
+        let mut bad = vec![false; self.records.len()];
+        for (i, record) in self.records.iter().enumerate() {
+            let s = &record.statement;
+            match &s.previous {
+                None if s.kind == Kind::Submit && s.revision == 1 => {}
+                None => {
+                    self.problems.push(problem(
+                        &record.path,
+                        "has no previous record but is not the first submission".into(),
+                    ));
+                    bad[i] = true;
+                }
+                Some(prev) => match by_sha.get(prev) {
+                    None => {
+                        self.problems.push(problem(
+                            &record.path,
+                            format!("its previous record ({prev}) is missing: a record was deleted or never merged"),
+                        ));
+                        bad[i] = true;
+                    }
+                    Some(&p) => {
+                        if self.records[p].statement.time > s.time {
+                            self.problems.push(problem(
+                                &record.path,
+                                "is dated before the record it follows".into(),
+                            ));
+                            bad[i] = true;
+                        }
+                    }
+                },
+            }
+        }
+        // Order: depth along the chain, then time, then digest (deterministic).
+        let depth: Vec<usize> = (0..self.records.len())
+            .map(|i| self.ancestry(i).len())
+            .collect();
+        let mut order: Vec<usize> = (0..self.records.len()).collect();
+        order.sort_by(|&a, &b| {
+            (
+                depth[a],
+                self.records[a].statement.time,
+                &self.records[a].sha256,
+            )
+                .cmp(&(
+                    depth[b],
+                    self.records[b].statement.time,
+                    &self.records[b].sha256,
+                ))
+        });
+        for &i in &order {
+            if bad[i] {
+                continue;
+            }
+            if let Err(message) = self.check_step_order(i, root) {
+                self.problems.push(problem(&self.records[i].path, message));
+                bad[i] = true;
+            }
+        }
+        let mut kept = Vec::new();
+        for &i in &order {
+            if !bad[i] {
+                kept.push(self.records[i].clone());
+            }
+        }
+        self.records = kept;
+    }
+
+    /// Indices of the records before `i` along its chain, nearest first.
+    fn ancestry(&self, i: usize) -> Vec<usize> {
+        let mut seen = Vec::new();
+        let mut current = i;
+        while let Some(prev) = &self.records[current].statement.previous {
+            match self.records.iter().position(|r| &r.sha256 == prev) {
+                Some(p) if !seen.contains(&p) && p != i => {
+                    seen.push(p);
+                    current = p;
+                }
+                _ => break,
+            }
+        }
+        seen
+    }
+
+    /// A step must follow the steps it depends on, on its chain.
+    fn check_step_order(&self, i: usize, root: &Path) -> std::result::Result<(), String> {
+        let s = &self.records[i].statement;
+        let before: Vec<&Statement> = self
+            .ancestry(i)
+            .into_iter()
+            .map(|a| &self.records[a].statement)
+            .collect();
+        let has = |kind: Kind, role: Role, revision: u32| {
+            before
+                .iter()
+                .any(|b| b.kind == kind && b.role == role && b.revision == revision)
+        };
+        let latest_revision = before.iter().map(|b| b.revision).max().unwrap_or(0);
+        match s.kind {
+            Kind::Submit if s.revision != 1 => return Err("a submission must be revision 1".into()),
+            Kind::Submit if !before.is_empty() => {
+                return Err("a second submission in one request".into());
+            }
+            Kind::Revise if s.revision != latest_revision + 1 => {
+                return Err(format!(
+                    "revision {} does not follow revision {latest_revision}",
+                    s.revision
+                ));
+            }
+            Kind::Approve
+            | Kind::Reject
+            | Kind::Withdraw
+            | Kind::Claim
+            | Kind::Sent
+            | Kind::Abandon
+                if s.revision != latest_revision =>
+            {
+                return Err(format!(
+                    "refers to revision {} but revision {latest_revision} is current on its chain",
+                    s.revision
+                ));
+            }
+            Kind::Approve | Kind::Reject
+                if s.role == Role::Decider && !has(Kind::Approve, Role::Advisor, s.revision) =>
+            {
+                return Err("the decider acted before the advisor approved this revision".into());
+            }
+            Kind::Claim if !has(Kind::Approve, Role::Decider, s.revision) => {
+                return Err("the broadcast was claimed before the decider approved".into());
+            }
+            Kind::Sent | Kind::Abandon
+                if !before
+                    .iter()
+                    .any(|b| b.kind == Kind::Claim && b.revision == s.revision) =>
+            {
+                return Err("a send result without a claim".into());
+            }
+            _ => {}
+        }
+        if let Some(closing) = before
+            .iter()
+            .find(|b| matches!(b.kind, Kind::Withdraw | Kind::Sent | Kind::Abandon))
+        {
+            return Err(format!(
+                "follows a `{}` record, after which nothing may happen",
+                closing.kind
+            ));
+        }
+        if matches!(s.kind, Kind::Approve | Kind::Reject | Kind::Claim)
+            && before
+                .iter()
+                .any(|b| b.kind == Kind::Reject && b.revision == s.revision)
+        {
+            return Err("follows a rejection of the same revision".into());
+        }
+        // Separation of duties: one person, one role per request.
+        for b in &before {
+            if b.signer_name == s.signer_name && b.role != s.role {
+                return Err(format!(
+                    "{} already acted as {} on this request and may not act as {}",
+                    s.signer_name, b.role, s.role
+                ));
+            }
+        }
+        // The form the record signs must be the one on disk.
+        let form_path = root.join(&s.request_file);
+        let bytes = std::fs::read(&form_path)
+            .map_err(|_| format!("its form {} is missing", s.request_file))?;
+        if digest::sha256(&bytes) != s.request_sha256 {
+            return Err(format!(
+                "{} was changed after it was signed (digest differs)",
+                s.request_file
+            ));
+        }
+        Ok(())
+    }
+
+    /// The state the counting records put the request in.
+    fn compute_stage(&mut self, registry: &Registry) {
+        let latest = &registry.latest().doc;
+        self.revision = self
+            .records
+            .iter()
+            .map(|r| r.statement.revision)
+            .max()
+            .unwrap_or(0);
+        self.revision_record = self.records.iter().position(|r| {
+            matches!(r.statement.kind, Kind::Submit | Kind::Revise)
+                && r.statement.revision == self.revision
+        });
+        let sent = self
+            .records
+            .iter()
+            .position(|r| matches!(r.statement.kind, Kind::Sent | Kind::Abandon));
+        let withdrawn = self
+            .records
+            .iter()
+            .position(|r| r.statement.kind == Kind::Withdraw);
+        for (i, r) in self.records.iter().enumerate() {
+            let s = &r.statement;
+            if s.revision != self.revision || !matches!(s.kind, Kind::Approve | Kind::Reject) {
+                continue;
+            }
+            // Revocation: until the request is sent, a decision counts only while
+            // its signer still holds the role in the latest registry.
+            if sent.is_none() {
+                let holds = latest
+                    .person_by_key(&s.signer)
+                    .is_some_and(|p| p.roles.contains(&s.role));
+                if !holds {
+                    self.notes.push(format!(
+                        "{}: the {} decision of {} no longer counts: the key was revoked or lost the role; it must be given again",
+                        r.path.display(),
+                        s.role,
+                        s.signer_name
+                    ));
+                    continue;
+                }
+                // A decider decision counts only on top of a counting advisor approval.
+                if s.role == Role::Decider {
+                    let advisor_ok = self.decisions.get(&Role::Advisor).is_some_and(|ds| {
+                        ds.iter().any(|&d| {
+                            self.records[d].statement.kind == Kind::Approve
+                                && self.chain_contains(i, d)
+                        })
+                    });
+                    if !advisor_ok {
+                        self.notes.push(format!(
+                            "{}: the decider decision no longer counts: the advisor approval it followed no longer counts",
+                            r.path.display()
+                        ));
+                        continue;
+                    }
+                }
+            }
+            self.decisions.entry(s.role).or_default().push(i);
+        }
+        for role in [Role::Advisor, Role::Decider] {
+            let decided: Vec<&Statement> = self.decisions_of(role).collect();
+            let approves = decided.iter().filter(|s| s.kind == Kind::Approve).count();
+            let rejects = decided.len() - approves;
+            if approves > 0 && rejects > 0 {
+                self.notes.push(format!(
+                    "conflicting {role} decisions on revision {} (merged clones): {}; the rejection wins",
+                    self.revision,
+                    decided
+                        .iter()
+                        .map(|s| format!("{} by {}", s.kind, s.signer_name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        self.claim = self
+            .records
+            .iter()
+            .position(|r| r.statement.kind == Kind::Claim && r.statement.revision == self.revision);
+        self.end = sent;
+        let rejected = |role| self.decisions_of(role).any(|s| s.kind == Kind::Reject);
+        let approved = |role| self.decisions_of(role).any(|s| s.kind == Kind::Approve);
+        self.stage = if withdrawn.is_some() {
+            Stage::Withdrawn
+        } else if let Some(end) = sent {
+            if self.records[end].statement.kind == Kind::Sent {
+                Stage::Sent
+            } else {
+                Stage::Abandoned
+            }
+        } else if rejected(Role::Advisor) {
+            Stage::Rejected(Role::Advisor)
+        } else if rejected(Role::Decider) {
+            Stage::Rejected(Role::Decider)
+        } else if !approved(Role::Advisor) {
+            Stage::AwaitingAdvisor
+        } else if !approved(Role::Decider) {
+            Stage::AwaitingDecider
+        } else if self.claim.is_some() {
+            Stage::Sending
+        } else {
+            Stage::Approved
+        };
+    }
+
+    /// Until the broadcast, the recipient lists must be the ones the current
+    /// revision's approvals cover.
+    fn check_lists(&mut self, root: &Path) {
+        if self.stage.is_closed() || matches!(self.stage, Stage::Rejected(_)) {
+            return;
+        }
+        let Some(statement) = self.revision_statement() else {
+            return;
+        };
+        let mut found = Vec::new();
+        for used in &statement.lists {
+            let now = std::fs::read(root.join(&used.list)).map(|b| digest::sha256(&b));
+            let message = match now {
+                Ok(sha) if sha == used.sha256 => continue,
+                Ok(_) => format!(
+                    "changed since request {} revision {} was signed; its approvals do not cover the new list (restore it, or revise the request)",
+                    self.id, self.revision
+                ),
+                Err(_) => format!(
+                    "is missing; request {} revision {} uses it",
+                    self.id, self.revision
+                ),
+            };
+            found.push(problem(Path::new(&used.list), message));
+        }
+        self.problems.extend(found);
+    }
+
+    fn chain_contains(&self, i: usize, ancestor: usize) -> bool {
+        self.ancestry(i).contains(&ancestor)
+    }
+
+    /// The counting decisions of `role` on the current revision.
+    pub fn decisions_of(&self, role: Role) -> impl Iterator<Item = &Statement> {
+        self.decisions
+            .get(&role)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.records[i].statement)
+    }
+
+    /// The record of the current revision's submission.
+    pub fn revision_statement(&self) -> Option<&Statement> {
+        self.revision_record.map(|i| &self.records[i].statement)
+    }
+
+    /// The first submission (revision 1).
+    pub fn first_submission(&self) -> Option<&Statement> {
+        self.records
+            .iter()
+            .map(|r| &r.statement)
+            .find(|s| s.kind == Kind::Submit)
+    }
+
+    pub fn claim(&self) -> Option<&Statement> {
+        self.claim.map(|i| &self.records[i].statement)
+    }
+
+    /// The record that ended the broadcast (sent or abandoned).
+    pub fn end(&self) -> Option<&Statement> {
+        self.end.map(|i| &self.records[i].statement)
+    }
+
+    pub fn withdrawal(&self) -> Option<&Statement> {
+        self.records
+            .iter()
+            .map(|r| &r.statement)
+            .find(|s| s.kind == Kind::Withdraw)
+    }
+
+    /// The requester (who submitted revision 1).
+    pub fn requester(&self) -> Option<&str> {
+        self.first_submission().map(|s| s.signer_name.as_str())
+    }
+
+    /// The digest the next record links to: the newest record on the longest chain.
+    pub fn head(&self) -> Option<String> {
+        self.records.last().map(|r| r.sha256.clone())
+    }
+
+    /// The newest record's time (a new record may not be older).
+    pub fn head_time(&self) -> Option<DateTime<FixedOffset>> {
+        self.records.last().map(|r| r.statement.time)
+    }
+
+    /// The current revision's form, parsed.
+    pub fn form(&self, root: &Path) -> Result<Form> {
+        let s = self.revision_statement().ok_or_else(|| {
+            Error::refused(
+                format!("request {} has no valid submission", self.id),
+                "run `sms-bcast verify` to see why",
+            )
+        })?;
+        let path = root.join(&s.request_file);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        Form::parse(&path, &text)
+    }
+
+    /// Refuses a step that the procedure does not allow now.
+    pub fn check_step(&self, kind: Kind, role: Role, signer_name: &str) -> Result<()> {
+        let id = &self.id;
+        if let Some(first) = self.problems.first() {
+            return Err(Error::refused(
+                format!("request {id} does not verify ({first})"),
+                "run `sms-bcast verify` and repair the workspace before acting on it",
+            ));
+        }
+        let refuse = |message: String, hint: &str| Err(Error::refused(message, hint));
+        match self.stage {
+            Stage::Withdrawn => {
+                return refuse(
+                    format!("request {id} was withdrawn"),
+                    "submit a new request",
+                );
+            }
+            Stage::Sent | Stage::Abandoned => {
+                return refuse(
+                    format!("request {id} was already sent"),
+                    "submit a new request",
+                );
+            }
+            _ => {}
+        }
+        // One person, one role per request.
+        for r in &self.records {
+            if r.statement.signer_name == signer_name && r.statement.role != role {
+                return refuse(
+                    format!(
+                        "{signer_name} already acted as {} on request {id} and may not act as {role}",
+                        r.statement.role
+                    ),
+                    "another person holding that role must take this step",
+                );
+            }
+        }
+        match kind {
+            Kind::Revise | Kind::Withdraw => {
+                if self.requester() != Some(signer_name) {
+                    return refuse(
+                        format!(
+                            "only the requester ({}) may {kind} request {id}",
+                            self.requester().unwrap_or("?")
+                        ),
+                        "ask the requester to do it",
+                    );
+                }
+                if self.claim.is_some() {
+                    return refuse(
+                        format!("request {id} is being sent"),
+                        "ask the operator to finish or abandon the broadcast",
+                    );
+                }
+            }
+            Kind::Approve | Kind::Reject => {
+                if let Stage::Rejected(by) = self.stage {
+                    return refuse(
+                        format!(
+                            "request {id} revision {} was rejected by the {by}; no decision can follow",
+                            self.revision
+                        ),
+                        "the requester may `sms-bcast revise` it (reviews start again) or withdraw it",
+                    );
+                }
+                if self
+                    .decisions_of(role)
+                    .any(|s| s.signer_name == signer_name)
+                {
+                    return refuse(
+                        format!(
+                            "you already decided on request {id} revision {} as {role}",
+                            self.revision
+                        ),
+                        "nothing to do",
+                    );
+                }
+                match (role, self.stage) {
+                    (Role::Advisor, Stage::AwaitingAdvisor)
+                    | (Role::Decider, Stage::AwaitingDecider) => {}
+                    (Role::Decider, Stage::AwaitingAdvisor) => {
+                        return refuse(
+                            format!(
+                                "request {id} awaits the advisor (Team Leader); the decider acts after the advisor approves"
+                            ),
+                            "wait for the advisor's decision; `sms-bcast show ID` shows who is awaited",
+                        );
+                    }
+                    (_, stage) => {
+                        return refuse(
+                            format!(
+                                "request {id} is {}; a {role} decision is not awaited",
+                                stage.as_str()
+                            ),
+                            "`sms-bcast show ID` shows who is awaited",
+                        );
+                    }
+                }
+            }
+            Kind::Claim => {
+                if self.stage != Stage::Approved {
+                    return refuse(
+                        format!("request {id} is {}, not approved", self.stage.as_str()),
+                        "only a request approved by advisor and decider can be sent",
+                    );
+                }
+            }
+            Kind::Sent | Kind::Abandon => {
+                if self.stage != Stage::Sending {
+                    return refuse(
+                        format!("request {id} has no claimed broadcast"),
+                        "run `sms-bcast send ID`",
+                    );
+                }
+            }
+            Kind::Submit => unreachable!("a submission starts a new request"),
+        }
+        Ok(())
+    }
+}
+
+fn problem(path: &Path, message: String) -> Problem {
+    Problem {
+        file: path.to_path_buf(),
+        message,
+    }
+}
+
+/// Checks one record on its own: signature by a key of the registry version
+/// it names, that version's digest, the role, the ids and the file name.
+fn check_record(
+    root: &Path,
+    registry: &Registry,
+    id: &str,
+    rel: &Path,
+) -> std::result::Result<Record, String> {
+    let path = root.join(rel);
+    let bytes = std::fs::read(&path).map_err(|e| format!("unreadable: {e}"))?;
+    let signature = std::fs::read_to_string(record::signature_path(&path))
+        .map_err(|_| "has no signature file (.minisig)".to_string())?;
+    // Parsed before the signature check only to learn which registry version
+    // holds the signer's key; nothing is trusted until the signature verifies.
+    let unverified: Statement =
+        serde_yaml::from_slice(&bytes).map_err(|e| format!("not a statement: {e}"))?;
+    let version = registry
+        .version(unverified.registry_version)
+        .ok_or_else(|| {
+            format!(
+                "names registry version {} which does not exist",
+                unverified.registry_version
+            )
+        })?;
+    let person = registry::verify_signed_by(&version.doc, &bytes, &signature)?;
+    let s = unverified;
+    if s.schema != record::SCHEMA {
+        return Err(format!("schema `{}` is not {}", s.schema, record::SCHEMA));
+    }
+    if version.sha256 != s.registry_sha256 {
+        return Err(format!(
+            "names registry version {} with another digest",
+            s.registry_version
+        ));
+    }
+    if s.signer != person.key || s.signer_name != person.name {
+        return Err(format!(
+            "says it is signed by {} but the signature is {}'s",
+            s.signer_name, person.name
+        ));
+    }
+    if s.repo_id != registry.repo_id() {
+        return Err(
+            "belongs to another workspace (repository id differs): replayed from elsewhere".into(),
+        );
+    }
+    if s.request_id != id {
+        return Err(format!(
+            "belongs to request {}, not {id}: replayed from another request",
+            s.request_id
+        ));
+    }
+    if s.request_file != record::request_file(id, s.revision) {
+        return Err(format!(
+            "names form {} which is not this request's revision {}",
+            s.request_file, s.revision
+        ));
+    }
+    if !s.kind.roles().contains(&s.role) {
+        return Err(format!(
+            "a {} record may not be signed as {}",
+            s.kind, s.role
+        ));
+    }
+    if !person.roles.contains(&s.role) {
+        return Err(format!(
+            "{} did not hold the {} role in registry version {}",
+            person.name, s.role, s.registry_version
+        ));
+    }
+    if s.drill_clock && !registry.drill() {
+        return Err(
+            "was made with the drill clock (SMS_BCAST_NOW) but this workspace is not a drill"
+                .into(),
+        );
+    }
+    if matches!(s.kind, Kind::Reject) && s.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err("a rejection without a reason".into());
+    }
+    let expected = s.file_name();
+    if rel.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
+        return Err(format!(
+            "is named for another record (its content says {expected}): records were renamed or swapped"
+        ));
+    }
+    Ok(Record {
+        path: rel.to_path_buf(),
+        sha256: digest::sha256(&bytes),
+        statement: s,
+    })
+}
+
+/// The ids of every request in the workspace, sorted.
+pub fn request_ids(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join(REQUESTS_DIR);
+    let mut ids = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                if entry.path().is_dir()
+                    && let Ok(name) = entry.file_name().into_string()
+                    && !name.starts_with('.')
+                {
+                    ids.push(name);
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&dir, e)),
+    }
+    ids.sort();
+    Ok(ids)
+}

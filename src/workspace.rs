@@ -1,0 +1,142 @@
+//! The workspace: a git repository holding `sms-bcast.yaml`, the registry,
+//! the calendar, requests and recipient lists.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub const CONFIG_FILE: &str = "sms-bcast.yaml";
+pub const CONFIG_SCHEMA: &str = "sms-bcast/workspace/v1";
+pub const REQUESTS_DIR: &str = "requests";
+pub const RECIPIENTS_DIR: &str = "recipients";
+/// Local, never committed state (ledgers, locks).
+pub const STATE_DIR: &str = ".sms-bcast";
+
+/// `sms-bcast.yaml`. Secrets never live here: gateways name environment variables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub schema: String,
+    /// A name for people and notices ("P2KP SMS broadcast").
+    #[serde(default)]
+    pub name: String,
+    /// IANA time zone records are written in (default Asia/Jakarta).
+    #[serde(default = "default_zone")]
+    pub time_zone: String,
+    #[serde(default)]
+    pub calendar: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub sla: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub sms: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub recipients: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub gateways: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub send: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub notify: Option<serde_yaml::Value>,
+}
+
+fn default_zone() -> String {
+    "Asia/Jakarta".into()
+}
+
+/// An opened workspace.
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub zone: Tz,
+}
+
+impl Workspace {
+    /// Opens the workspace at `dir` (which must hold `sms-bcast.yaml`).
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let path = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::refused(
+                    format!("{} is not an sms-bcast workspace (no {CONFIG_FILE})", dir.display()),
+                    "run the command inside a workspace, pass `-C DIR`, or make one with `sms-bcast init`",
+                )
+            } else {
+                Error::io(&path, e)
+            }
+        })?;
+        let config = parse_config(&path, &text)?;
+        let zone = parse_zone(&path, &text, &config.time_zone)?;
+        Ok(Workspace {
+            root: dir.to_path_buf(),
+            config,
+            zone,
+        })
+    }
+
+    pub fn requests_dir(&self) -> PathBuf {
+        self.root.join(REQUESTS_DIR)
+    }
+
+    pub fn request_dir(&self, id: &str) -> PathBuf {
+        self.requests_dir().join(id)
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+}
+
+pub fn parse_config(path: &Path, text: &str) -> Result<Config> {
+    let config: Config = serde_yaml::from_str(text).map_err(|e| {
+        Error::yaml(
+            path,
+            &e,
+            format!("see the `{CONFIG_FILE}` schema in README.md"),
+        )
+    })?;
+    if config.schema != CONFIG_SCHEMA {
+        return Err(Error::Input {
+            file: path.to_path_buf(),
+            line: crate::error::line_of_key(text, "schema"),
+            column: 1,
+            field: "schema".into(),
+            message: format!(
+                "is `{}`, this sms-bcast reads `{CONFIG_SCHEMA}`",
+                config.schema
+            ),
+            hint: format!("set `schema: {CONFIG_SCHEMA}`"),
+        });
+    }
+    Ok(config)
+}
+
+fn parse_zone(path: &Path, text: &str, name: &str) -> Result<Tz> {
+    name.parse::<Tz>().map_err(|_| Error::Input {
+        file: path.to_path_buf(),
+        line: crate::error::line_of_key(text, "time_zone"),
+        column: 1,
+        field: "time_zone".into(),
+        message: format!("`{name}` is not an IANA time zone"),
+        hint: "use Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)".into(),
+    })
+}
+
+/// Request ids are short, safe names: letters, digits and dashes only, so an
+/// id can never reach outside `requests/`.
+pub fn check_request_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !id.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            format!("`{id}` is not a request id"),
+            "request ids look like 20261203-9f2c1a-4be1 (letters, digits, dashes); `sms-bcast list` shows them",
+        ))
+    }
+}
