@@ -3,12 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// How long a step may take: an amount of working time (counted only inside
 /// the calendar) or of elapsed time (counted around the clock).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct Goal {
     pub amount: u32,
     pub unit: GoalUnit,
@@ -78,12 +78,7 @@ impl FromStr for Goal {
     }
 }
 
-impl TryFrom<String> for Goal {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
+super::deserialize_from_str!(Goal, "a goal such as `1 working day` or `36 hours`");
 
 impl From<Goal> for String {
     fn from(g: Goal) -> String {

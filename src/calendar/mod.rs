@@ -23,6 +23,7 @@ use chrono_tz::Tz;
 pub use goal::{Goal, GoalUnit};
 pub use holidays::{Holiday, HolidayFile, HolidayKind};
 pub use settings::{CalendarOverride, CalendarSettings, MissingYear, TimeZone, WorkingHours};
+pub(crate) use settings::{ParseVisitor, deserialize_from_str};
 
 /// The longest stretch searched for working time before giving up (ten years).
 const MAX_DAYS: u32 = 3660;

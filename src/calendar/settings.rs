@@ -1,10 +1,12 @@
 //! The `calendar:` section of `sms-bcast.yaml`.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use chrono::{NaiveTime, Weekday};
 use chrono_tz::Tz;
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// Working weekdays, hours, time zone and holiday handling.
@@ -53,8 +55,8 @@ pub enum MissingYear {
 }
 
 /// Daily working hours in local time, e.g. `07:30-16:00` (end after start).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct WorkingHours {
     pub start: NaiveTime,
     pub end: NaiveTime,
@@ -79,13 +81,6 @@ impl FromStr for WorkingHours {
     }
 }
 
-impl TryFrom<String> for WorkingHours {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
 impl From<WorkingHours> for String {
     fn from(h: WorkingHours) -> String {
         h.to_string()
@@ -104,13 +99,13 @@ impl fmt::Display for WorkingHours {
 }
 
 /// An IANA time zone name such as `Asia/Jakarta`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct TimeZone(pub Tz);
 
-impl TryFrom<String> for TimeZone {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+impl FromStr for TimeZone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
         s.parse::<Tz>().map(TimeZone).map_err(|_| {
             format!(
                 "unknown time zone `{s}`: use an IANA name: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)"
@@ -135,3 +130,47 @@ pub struct CalendarOverride {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours: Option<WorkingHours>,
 }
+
+/// Deserializes a `FromStr` type inside the scalar's own visit, so that
+/// serde_yaml reports the error at the value's line and key path (a
+/// `try_from` conversion would be reported at the enclosing mapping).
+pub(crate) struct ParseVisitor<T>(pub &'static str, pub PhantomData<T>);
+
+impl<T: FromStr<Err = String>> Visitor<'_> for ParseVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
+    }
+
+    // `warn_at: 75` and `goal: 36` arrive as numbers; their messages still help.
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        self.visit_str(&v.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        self.visit_str(&v.to_string())
+    }
+}
+
+/// Implements `Deserialize` through [`ParseVisitor`].
+macro_rules! deserialize_from_str {
+    ($type:ty, $expecting:literal) => {
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any($crate::calendar::ParseVisitor(
+                    $expecting,
+                    std::marker::PhantomData,
+                ))
+            }
+        }
+    };
+}
+pub(crate) use deserialize_from_str;
+
+deserialize_from_str!(WorkingHours, "working hours such as `07:30-16:00`");
+deserialize_from_str!(TimeZone, "an IANA time zone name such as `Asia/Jakarta`");
