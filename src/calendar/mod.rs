@@ -83,6 +83,9 @@ fn place(line: Option<usize>, column: Option<usize>) -> String {
     }
 }
 
+/// The counted part of one day: from, until.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// Settings plus the holiday files of a workspace, ready for deadline arithmetic.
 #[derive(Debug, Clone)]
 pub struct WorkingCalendar {
@@ -292,7 +295,7 @@ impl WorkingCalendar {
     fn working_span(
         &self,
         day: NaiveDate,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, CalendarError> {
+    ) -> Result<Option<Span>, CalendarError> {
         if !self.is_working_day(day)? {
             return Ok(None);
         }
