@@ -292,10 +292,7 @@ impl WorkingCalendar {
     }
 
     /// The counted part of local `day`, as instants, or None on a day off.
-    fn working_span(
-        &self,
-        day: NaiveDate,
-    ) -> Result<Option<Span>, CalendarError> {
+    fn working_span(&self, day: NaiveDate) -> Result<Option<Span>, CalendarError> {
         if !self.is_working_day(day)? {
             return Ok(None);
         }
