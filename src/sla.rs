@@ -1,1 +1,0 @@
-//! sla (in progress)
