@@ -153,6 +153,9 @@ impl Row {
     }
 }
 
+/// A decoded row, or why it could not be decoded.
+pub type RowResult = Result<Row, Box<RowError>>;
+
 /// How to read one list; `None` means sniff / find automatically.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListOptions {
@@ -239,7 +242,7 @@ impl ListReader {
     /// The next non-blank row (the header is row 1, as in a spreadsheet), or
     /// a row error for a row that is not UTF-8 or has the wrong number of
     /// fields. `Ok(None)` at the end of the file.
-    pub fn next_row(&mut self) -> Result<Option<(u64, Result<Row, RowError>)>, ListError> {
+    pub fn next_row(&mut self) -> Result<Option<(u64, RowResult)>, ListError> {
         loop {
             let read = self
                 .reader
@@ -256,13 +259,15 @@ impl ListReader {
         }
     }
 
-    fn decode(&self) -> Result<Row, RowError> {
-        let error = |column: &str, problem| RowError {
-            file: self.name.clone(),
-            row: self.row,
-            column: column.to_owned(),
-            value: String::new(),
-            problem,
+    fn decode(&self) -> RowResult {
+        let error = |column: &str, problem| {
+            Box::new(RowError {
+                file: self.name.clone(),
+                row: self.row,
+                column: column.to_owned(),
+                value: String::new(),
+                problem,
+            })
         };
         if self.record.len() != self.header.names.len() {
             return Err(error(
@@ -368,7 +373,7 @@ mod tests {
         f
     }
 
-    fn rows(r: &mut ListReader) -> Vec<(u64, Result<Row, RowError>)> {
+    fn rows(r: &mut ListReader) -> Vec<(u64, RowResult)> {
         std::iter::from_fn(|| r.next_row().unwrap()).collect()
     }
 

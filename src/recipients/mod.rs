@@ -11,7 +11,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use list::{COMMON_PHONE_COLUMNS, Delimiter, Header, ListOptions, ListReader, Row, column_key};
+pub use list::{
+    COMMON_PHONE_COLUMNS, Delimiter, Header, ListOptions, ListReader, Row, RowResult, column_key,
+};
 
 use crate::phone::{E164, NumberRules, PhoneError};
 use crate::smstext::{Encoding, Measure, RenderError, Template, TemplateError, TooLong};
@@ -586,7 +588,7 @@ impl Walk<'_> {
                 continue;
             };
             let outcome = match row {
-                Err(e) => Outcome::Invalid(Box::new(e)),
+                Err(e) => Outcome::Invalid(e),
                 Ok(row) => self.judge(row_no, row),
             };
             return Ok(Some(Event::Row(outcome)));

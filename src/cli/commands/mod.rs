@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its `Args` struct and a `run` function.
 
 mod form;
+mod recipients;
 
 use clap::Subcommand;
 
@@ -10,10 +11,13 @@ use super::{Cli, Status};
 pub enum Command {
     /// Print a blank, commented request form.
     Form(form::Args),
+    /// Check recipient lists.
+    Recipients(recipients::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
     match &cli.command {
         Command::Form(args) => form::run(cli, args),
+        Command::Recipients(args) => recipients::run(cli, args),
     }
 }
