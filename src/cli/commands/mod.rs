@@ -11,6 +11,7 @@ mod show;
 mod submit;
 mod verify;
 mod withdraw;
+mod recipients;
 
 use clap::Subcommand;
 
@@ -43,6 +44,8 @@ pub enum Command {
     Show(show::Args),
     /// Check every signature, role, order and content digest from the pinned trust anchor.
     Verify(verify::Args),
+    /// Check recipient lists.
+    Recipients(recipients::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -59,5 +62,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::List(args) => list::run(cli, args),
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
+        Command::Recipients(args) => recipients::run(cli, args),
     }
 }

@@ -1,1 +1,0 @@
-//! recipients (in progress)
