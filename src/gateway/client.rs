@@ -259,7 +259,7 @@ pub(crate) fn with_query(url: &str, params: &[(&str, &str)]) -> String {
 }
 
 /// The recipient as the gateway wants it: E.164 with or without the `+`.
-pub(crate) fn number<'a>(to: &'a str, strip_plus: bool) -> &'a str {
+pub(crate) fn number(to: &str, strip_plus: bool) -> &str {
     if strip_plus {
         to.trim_start_matches('+')
     } else {
