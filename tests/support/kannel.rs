@@ -269,8 +269,7 @@ impl Kannel {
     pub fn received(&self) -> Vec<FakeSms> {
         let codings = self.access_log_codings();
         let mut messages: Vec<FakeSms> = Vec::new();
-        // (to, concat reference) → index in `messages` and bytes of each part
-        let mut pending: Vec<((String, u8), Vec<Option<Vec<u8>>>, String)> = Vec::new();
+        let mut pending: Vec<Partial> = Vec::new();
         for line in self.read("fakesmsc.err").lines() {
             let Some(start) = line.find("Got message") else {
                 continue;
@@ -321,17 +320,26 @@ impl Kannel {
                         "unexpected UDH {udh:?} in {line}"
                     );
                     let (reference, total, seq) = (udh[3], udh[4] as usize, udh[5] as usize);
-                    let key = (to.clone(), reference);
-                    let index = match pending.iter().position(|(k, _, _)| *k == key) {
+                    let index = match pending
+                        .iter()
+                        .position(|p| p.to == to && p.reference == reference)
+                    {
                         Some(index) => index,
                         None => {
-                            pending.push((key, vec![None; total], from));
+                            pending.push(Partial {
+                                to,
+                                reference,
+                                from,
+                                parts: vec![None; total],
+                            });
                             pending.len() - 1
                         }
                     };
-                    pending[index].1[seq - 1] = Some(data);
-                    if pending[index].1.iter().all(Option::is_some) {
-                        let ((to, _), parts, from) = pending.remove(index);
+                    pending[index].parts[seq - 1] = Some(data);
+                    if pending[index].parts.iter().all(Option::is_some) {
+                        let Partial {
+                            to, from, parts, ..
+                        } = pending.remove(index);
                         let bytes: Vec<u8> = parts.iter().flatten().flatten().copied().collect();
                         let coding = codings
                             .iter()
@@ -389,6 +397,15 @@ impl Kannel {
             })
             .collect()
     }
+}
+
+/// A concatenated message still missing parts.
+struct Partial {
+    to: String,
+    /// The concatenation reference of its UDH.
+    reference: u8,
+    from: String,
+    parts: Vec<Option<Vec<u8>>>,
 }
 
 impl Drop for Kannel {
