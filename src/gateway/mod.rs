@@ -48,3 +48,128 @@ pub trait Gateway: Send + Sync {
     /// include secrets (passwords, tokens, URLs with credentials) in `detail`.
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome;
 }
+
+mod client;
+mod http;
+mod jasmin;
+mod kannel;
+mod outbox;
+mod playsms;
+mod twilio;
+
+use std::path::{Path, PathBuf};
+
+pub use http::{HttpConfig, HttpMessageId, HttpMethod, HttpSuccess};
+pub use jasmin::JasminConfig;
+pub use kannel::KannelConfig;
+pub use outbox::OutboxConfig;
+pub use playsms::PlaysmsConfig;
+pub use twilio::TwilioConfig;
+
+/// One entry of `gateways:` in `sms-bcast.yaml`, chosen by its `kind`.
+/// It holds only the *names* of the environment variables that carry
+/// credentials, never the credentials, so `Debug` is safe to print.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum GatewayConfig {
+    /// Spool files for Gammu SMSD's `files` backend (the embedded default).
+    Outbox(OutboxConfig),
+    /// Kannel smsbox `sendsms`.
+    Kannel(KannelConfig),
+    /// Jasmin HTTP API `/send`.
+    Jasmin(JasminConfig),
+    /// playSMS webservices `op=pv`.
+    Playsms(PlaysmsConfig),
+    /// Twilio Programmable Messaging.
+    Twilio(TwilioConfig),
+    /// Any HTTP API, described by a request template.
+    Http(HttpConfig),
+}
+
+impl GatewayConfig {
+    /// The `kind` as written in the configuration.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GatewayConfig::Outbox(_) => "outbox",
+            GatewayConfig::Kannel(_) => "kannel",
+            GatewayConfig::Jasmin(_) => "jasmin",
+            GatewayConfig::Playsms(_) => "playsms",
+            GatewayConfig::Twilio(_) => "twilio",
+            GatewayConfig::Http(_) => "http",
+        }
+    }
+}
+
+/// Why a configured gateway could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error(
+        "gateway `{gateway}`: environment variable {var} (named by `{field}` in sms-bcast.yaml) is not set or empty; \
+         export it in the shell that runs sms-bcast (credentials are read only from the environment)"
+    )]
+    MissingEnv {
+        gateway: String,
+        field: &'static str,
+        var: String,
+    },
+    #[error(
+        "gateway `{gateway}`: environment variable {var} is not valid UTF-8; set it again with the plain credential"
+    )]
+    InvalidEnv { gateway: String, var: String },
+    #[error(
+        "gateway `{gateway}`: `{field}` {problem}; fix it under `gateways: {gateway}:` in sms-bcast.yaml"
+    )]
+    InvalidConfig {
+        gateway: String,
+        field: &'static str,
+        problem: String,
+    },
+    #[error("gateway `{gateway}`: cannot create the spool folder {}: {source}; check the path and its permissions", path.display())]
+    Spool {
+        gateway: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("gateway `{gateway}`: cannot read `ca_file` {}: {source}; point `ca_file` at a PEM file of CA certificates", path.display())]
+    CaFile {
+        gateway: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("gateway `{gateway}`: cannot set up the HTTP client: {detail}")]
+    HttpClient { gateway: String, detail: String },
+}
+
+/// Sets up the gateway `name` from its configuration: reads the credentials
+/// from the environment variables the configuration names, and for `outbox`
+/// creates the spool folder (relative paths are taken from `spool_base`).
+pub fn build(
+    name: &str,
+    config: &GatewayConfig,
+    spool_base: &Path,
+) -> Result<Box<dyn Gateway>, GatewayError> {
+    Ok(match config {
+        GatewayConfig::Outbox(c) => Box::new(outbox::Outbox::new(name, c, spool_base)?),
+        GatewayConfig::Kannel(c) => Box::new(kannel::Kannel::new(name, c)?),
+        GatewayConfig::Jasmin(c) => Box::new(jasmin::Jasmin::new(name, c)?),
+        GatewayConfig::Playsms(c) => Box::new(playsms::Playsms::new(name, c)?),
+        GatewayConfig::Twilio(c) => Box::new(twilio::Twilio::new(name, c)?),
+        GatewayConfig::Http(c) => Box::new(http::HttpGateway::new(name, c)?),
+    })
+}
+
+fn invalid(gateway: &str, field: &'static str, problem: impl Into<String>) -> GatewayError {
+    GatewayError::InvalidConfig {
+        gateway: gateway.to_owned(),
+        field,
+        problem: problem.into(),
+    }
+}
+
+/// `max_parts` must allow at least one part.
+fn check_max_parts(gateway: &str, max_parts: u32) -> Result<u32, GatewayError> {
+    if max_parts == 0 {
+        return Err(invalid(gateway, "max_parts", "must be at least 1"));
+    }
+    Ok(max_parts)
+}
