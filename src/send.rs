@@ -728,3 +728,518 @@ fn send_one(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::ledger::LedgerHeader;
+
+    /// Virtual time: `sleep` advances it, nothing waits.
+    struct FakeClock {
+        now: Mutex<Duration>,
+        start: DateTime<FixedOffset>,
+    }
+
+    impl FakeClock {
+        fn at(hour: u32, minute: u32, second: u32) -> FakeClock {
+            let wib = FixedOffset::east_opt(7 * 3600).unwrap();
+            FakeClock {
+                now: Mutex::new(Duration::ZERO),
+                start: wib
+                    .with_ymd_and_hms(2026, 3, 2, hour, minute, second)
+                    .unwrap(),
+            }
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn monotonic(&self) -> Duration {
+            *self.now.lock().unwrap()
+        }
+        fn sleep(&self, duration: Duration) {
+            *self.now.lock().unwrap() += duration;
+        }
+        fn local_now(&self) -> DateTime<FixedOffset> {
+            self.start + chrono::Duration::from_std(self.monotonic()).unwrap()
+        }
+    }
+
+    /// A gateway whose reply to each call is decided by `reply(number, nth call for it)`.
+    struct Scripted<'c, F> {
+        reply: F,
+        calls: Mutex<HashMap<String, u32>>,
+        times: Mutex<Vec<Duration>>,
+        clock: &'c FakeClock,
+    }
+
+    impl<'c, F: Fn(&str, u32) -> Outcome + Send + Sync> Scripted<'c, F> {
+        fn new(clock: &'c FakeClock, reply: F) -> Self {
+            Scripted {
+                reply,
+                calls: Mutex::new(HashMap::new()),
+                times: Mutex::new(Vec::new()),
+                clock,
+            }
+        }
+        fn calls(&self, to: &str) -> u32 {
+            self.calls.lock().unwrap().get(to).copied().unwrap_or(0)
+        }
+        fn total(&self) -> u32 {
+            self.calls.lock().unwrap().values().sum()
+        }
+    }
+
+    impl<F: Fn(&str, u32) -> Outcome + Send + Sync> Gateway for Scripted<'_, F> {
+        fn name(&self) -> &str {
+            "scripted"
+        }
+        fn max_parts(&self) -> u32 {
+            10
+        }
+        fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+            let nth = {
+                let mut calls = self.calls.lock().unwrap();
+                let n = calls.entry(sms.to.to_string()).or_default();
+                *n += 1;
+                *n
+            };
+            self.times.lock().unwrap().push(self.clock.monotonic());
+            (self.reply)(sms.to, nth)
+        }
+    }
+
+    fn accept(to: &str, _: u32) -> Outcome {
+        Outcome::Accepted {
+            message_id: Some(format!("id-{to}")),
+        }
+    }
+
+    fn numbers(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("+62812{:08}", i)).collect()
+    }
+
+    fn messages(numbers: &[String]) -> Vec<Message> {
+        let text: Arc<str> = Arc::from("Jadwal posyandu besok 08.00");
+        numbers
+            .iter()
+            .map(|to| Message {
+                to: to.clone(),
+                text: text.clone(),
+                encoding: Encoding::Gsm7,
+            })
+            .collect()
+    }
+
+    fn open(path: &Path) -> Ledger {
+        let header = LedgerHeader {
+            request_id: "2026-0042".into(),
+            content_digest: "sha256:aa".into(),
+        };
+        Ledger::open(path, &header).unwrap()
+    }
+
+    fn options() -> SendOptions {
+        SendOptions {
+            rate: None,
+            concurrency: 4,
+            quiet_hours: None,
+            backoff: Duration::from_millis(100),
+            ..SendOptions::default()
+        }
+    }
+
+    fn ledger_path(dir: &tempfile::TempDir) -> PathBuf {
+        dir.path().join(".sms-bcast/ledger/2026-0042.ledger")
+    }
+
+    fn send(
+        gateway: &dyn Gateway,
+        numbers: &[String],
+        path: &Path,
+        options: &SendOptions,
+        clock: &FakeClock,
+    ) -> Summary {
+        let mut ledger = open(path);
+        run(
+            gateway,
+            messages(numbers),
+            &mut ledger,
+            options,
+            clock,
+            &mut NoProgress,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_recipient_is_sent_once_and_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let gateway = Scripted::new(&clock, accept);
+        let all = numbers(300);
+        let summary = send(&gateway, &all, &ledger_path(&dir), &options(), &clock);
+        assert!(all.iter().all(|n| gateway.calls(n) == 1));
+        assert_eq!(summary.counts.accepted, 300);
+        assert_eq!(summary.sent_this_run, 300);
+        assert!(summary.complete());
+        let ledger = open(&ledger_path(&dir));
+        assert_eq!(
+            ledger.state(&all[7]),
+            &RecipientState::Accepted {
+                message_id: Some(format!("id-{}", all[7]))
+            }
+        );
+        drop(ledger);
+        // A second run has nothing left to send.
+        let again = send(&gateway, &all, &ledger_path(&dir), &options(), &clock);
+        assert_eq!(gateway.total(), 300);
+        assert_eq!(again.sent_this_run, 0);
+        assert_eq!(again.counts.accepted, 300);
+    }
+
+    #[test]
+    fn in_flight_mark_is_on_disk_before_the_request_leaves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ledger_path(&dir);
+        let clock = FakeClock::at(9, 0, 0);
+        let unmarked = Mutex::new(Vec::new());
+        let gateway = Scripted::new(&clock, |to: &str, _| {
+            let on_disk = std::fs::read_to_string(&path).unwrap();
+            let mark = format!(r#"{{"t":"in-flight","to":"{to}"}}"#);
+            if !on_disk.lines().any(|line| line == mark) {
+                unmarked.lock().unwrap().push(to.to_string());
+            }
+            accept(to, 1)
+        });
+        let all = numbers(120);
+        let opts = SendOptions {
+            group_size: Some(7),
+            concurrency: 3,
+            ..options()
+        };
+        let summary = send(&gateway, &all, &path, &opts, &clock);
+        assert_eq!(summary.counts.accepted, 120);
+        assert_eq!(unmarked.lock().unwrap().len(), 0, "sent before marked");
+    }
+
+    /// Largest number of sends within any one-second window.
+    fn busiest_second(times: &[Duration]) -> usize {
+        let mut times = times.to_vec();
+        times.sort();
+        let mut best = 0;
+        let mut start = 0;
+        for end in 0..times.len() {
+            while times[end] - times[start] >= Duration::from_secs(1) {
+                start += 1;
+            }
+            best = best.max(end - start + 1);
+        }
+        best
+    }
+
+    #[test]
+    fn rate_is_held_in_every_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let gateway = Scripted::new(&clock, accept);
+        let opts = SendOptions {
+            rate: Some(50.0),
+            concurrency: 1,
+            ..options()
+        };
+        send(&gateway, &numbers(500), &ledger_path(&dir), &opts, &clock);
+        let times = gateway.times.lock().unwrap().clone();
+        assert_eq!(times.len(), 500);
+        assert!(busiest_second(&times) <= 55, "{}", busiest_second(&times));
+        // Not slower than asked either: 499 gaps of 20 ms.
+        let span = *times.last().unwrap() - times[0];
+        assert!(span >= Duration::from_millis(9_980) && span < Duration::from_millis(10_100));
+    }
+
+    #[test]
+    fn throttled_recipients_are_all_delivered_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        // Like Twilio's 429 with Retry-After for some, Jasmin's 403 without it for others.
+        let gateway = Scripted::new(&clock, |to: &str, nth| {
+            let digit = to.as_bytes()[to.len() - 1];
+            match (digit % 3, nth) {
+                (0, 1) | (0, 2) => Outcome::Throttled {
+                    retry_after: Some(Duration::from_secs(2)),
+                    detail: "429 Too Many Requests".into(),
+                },
+                (1, 1) => Outcome::Throttled {
+                    retry_after: None,
+                    detail: "403 User throughput exceeded".into(),
+                },
+                _ => accept(to, nth),
+            }
+        });
+        let all = numbers(200);
+        let accepted = Mutex::new(0usize);
+        struct Count<'a>(&'a Mutex<usize>, usize);
+        impl Progress for Count<'_> {
+            fn done(&mut self, state: &RecipientState) {
+                if matches!(state, RecipientState::Accepted { .. }) {
+                    *self.0.lock().unwrap() += 1;
+                }
+            }
+            fn throttled(&mut self, _: Duration) {
+                self.1 += 1;
+            }
+        }
+        let mut progress = Count(&accepted, 0);
+        let mut ledger = open(&ledger_path(&dir));
+        let summary = run(
+            &gateway,
+            messages(&all),
+            &mut ledger,
+            &options(),
+            &clock,
+            &mut progress,
+        )
+        .unwrap();
+        assert_eq!(summary.counts.accepted, 200);
+        assert_eq!(*accepted.lock().unwrap(), 200, "each accepted exactly once");
+        assert!(progress.1 > 0);
+        for to in &all {
+            let expected = match to.as_bytes()[to.len() - 1] % 3 {
+                0 => 3,
+                1 => 2,
+                _ => 1,
+            };
+            assert_eq!(gateway.calls(to), expected, "{to}");
+        }
+        // Two 2-second pauses at least were honoured.
+        assert!(clock.monotonic() >= Duration::from_secs(4));
+    }
+
+    #[test]
+    fn timeout_is_unknown_and_only_resent_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(50);
+        let timing_out = all[10].clone();
+        let gateway = Scripted::new(&clock, |to: &str, nth| {
+            if to == timing_out && nth == 1 {
+                Outcome::Unknown {
+                    detail: "timed out after 30 s waiting for the gateway's reply".into(),
+                }
+            } else {
+                accept(to, nth)
+            }
+        });
+        let path = ledger_path(&dir);
+        let first = send(&gateway, &all, &path, &options(), &clock);
+        assert_eq!(first.counts.unknown, 1);
+        assert_eq!(first.unknown[0].number, "+62812****0010");
+        assert!(first.unknown[0].reason.contains("timed out"));
+        assert!(!first.complete());
+
+        let second = send(&gateway, &all, &path, &options(), &clock);
+        assert_eq!(
+            gateway.calls(&timing_out),
+            1,
+            "unknown resent without being asked"
+        );
+        assert_eq!(second.counts.unknown, 1);
+
+        let opts = SendOptions {
+            resend_unknown: true,
+            ..options()
+        };
+        let third = send(&gateway, &all, &path, &opts, &clock);
+        assert_eq!(gateway.calls(&timing_out), 2);
+        assert_eq!(third.sent_this_run, 1);
+        assert!(third.complete());
+    }
+
+    #[test]
+    fn temporary_failures_are_retried_with_a_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(20);
+        let always_down = all[0].clone();
+        let gateway = Scripted::new(&clock, |to: &str, nth| {
+            if to == always_down || nth <= 2 {
+                Outcome::TemporaryFailure {
+                    detail: "503 Temporal failure, try again later.".into(),
+                }
+            } else {
+                accept(to, nth)
+            }
+        });
+        let opts = SendOptions {
+            max_retries: 3,
+            ..options()
+        };
+        let path = ledger_path(&dir);
+        let summary = send(&gateway, &all, &path, &opts, &clock);
+        assert_eq!(summary.counts.accepted, 19);
+        assert!(all[1..].iter().all(|n| gateway.calls(n) == 3));
+        assert_eq!(gateway.calls(&always_down), 4, "one try and three retries");
+        assert_eq!(summary.counts.failed, 1);
+        assert!(summary.failed[0].reason.contains("gave up after 4 tries"));
+        // Backoff 100, 200, 400 ms with jitter of at most half each.
+        assert!(clock.monotonic() >= Duration::from_millis(350));
+
+        // Not taken, so a later run tries again.
+        send(&gateway, &all, &path, &opts, &clock);
+        assert_eq!(gateway.calls(&always_down), 8);
+    }
+
+    #[test]
+    fn permanent_failure_is_never_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(5);
+        let gateway = Scripted::new(&clock, |to: &str, nth| {
+            if to == "+6281200000003" {
+                Outcome::PermanentFailure {
+                    detail: "21211 invalid 'To' number".into(),
+                }
+            } else {
+                accept(to, nth)
+            }
+        });
+        let path = ledger_path(&dir);
+        send(&gateway, &all, &path, &options(), &clock);
+        let again = send(&gateway, &all, &path, &options(), &clock);
+        assert_eq!(gateway.calls("+6281200000003"), 1);
+        assert_eq!(again.counts.failed, 1);
+        assert_eq!(again.counts.accepted, 4);
+    }
+
+    #[test]
+    fn stop_flag_finishes_in_flight_and_leaves_the_rest_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let stop = StopFlag::new();
+        let gateway = Scripted::new(&clock, |to: &str, nth| {
+            if to == "+6281200000040" {
+                stop.stop();
+            }
+            accept(to, nth)
+        });
+        let all = numbers(400);
+        let path = ledger_path(&dir);
+        let opts = SendOptions {
+            stop: stop.clone(),
+            concurrency: 2,
+            ..options()
+        };
+        let first = send(&gateway, &all, &path, &opts, &clock);
+        assert_eq!(first.stopped, Some(StopReason::Requested));
+        assert_eq!(first.counts.unknown, 0);
+        assert!(first.counts.pending > 300, "{:?}", first.counts);
+        assert_eq!(first.counts.accepted + first.counts.pending, 400);
+        assert_eq!(first.counts.accepted, gateway.total() as usize);
+
+        let resumed = send(&gateway, &all, &path, &options(), &clock);
+        assert!(resumed.complete());
+        assert!(all.iter().all(|n| gateway.calls(n) == 1));
+    }
+
+    #[test]
+    fn quiet_hours_stop_the_run_and_it_resumes_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ledger_path(&dir);
+        let clock = FakeClock::at(20, 59, 50);
+        let gateway = Scripted::new(&clock, accept);
+        let all = numbers(30);
+        let opts = SendOptions {
+            rate: Some(1.0),
+            concurrency: 1,
+            quiet_hours: Some(QuietHours::default()),
+            ..options()
+        };
+        let evening = send(&gateway, &all, &path, &opts, &clock);
+        assert_eq!(evening.stopped, Some(StopReason::QuietHours));
+        // Sends at 20:59:50 … 20:59:59, none from 21:00.
+        assert_eq!(evening.counts.accepted, 10);
+        assert_eq!(evening.counts.pending, 20);
+
+        let night = send(&gateway, &all, &path, &opts, &FakeClock::at(3, 0, 0));
+        assert_eq!(night.stopped, Some(StopReason::QuietHours));
+        assert_eq!(night.sent_this_run, 0);
+
+        let overridden = SendOptions {
+            quiet_hours: None,
+            ..opts
+        };
+        let night = send(&gateway, &all, &path, &overridden, &FakeClock::at(3, 0, 0));
+        assert!(night.complete());
+        assert_eq!(gateway.total(), 30);
+    }
+
+    #[test]
+    fn duplicates_in_the_list_are_sent_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let gateway = Scripted::new(&clock, accept);
+        let mut all = numbers(10);
+        all.extend(numbers(3));
+        let summary = send(&gateway, &all, &ledger_path(&dir), &options(), &clock);
+        assert_eq!(summary.duplicates, 3);
+        assert_eq!(summary.counts.accepted, 10);
+        assert_eq!(gateway.total(), 10);
+    }
+
+    #[test]
+    fn bad_options_are_refused_before_sending() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let gateway = Scripted::new(&clock, accept);
+        let mut ledger = open(&ledger_path(&dir));
+        for opts in [
+            SendOptions {
+                concurrency: 0,
+                ..options()
+            },
+            SendOptions {
+                rate: Some(0.0),
+                ..options()
+            },
+        ] {
+            let result = run(
+                &gateway,
+                messages(&numbers(3)),
+                &mut ledger,
+                &opts,
+                &clock,
+                &mut NoProgress,
+            );
+            assert!(matches!(result, Err(SendError::Options(_))));
+        }
+        assert_eq!(gateway.total(), 0);
+    }
+
+    #[test]
+    fn phone_numbers_are_masked_for_logs() {
+        assert_eq!(mask_phone("+6281200001234"), "+62812****1234");
+        assert_eq!(mask_phone("081200001234"), "081200**1234");
+        assert_eq!(mask_phone("+62812345"), "+62**2345");
+        assert_eq!(mask_phone("12345"), "*****");
+    }
+
+    #[test]
+    fn quiet_hours_wrap_past_midnight() {
+        let quiet = QuietHours::default();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert!(quiet.contains(t(21, 0)));
+        assert!(quiet.contains(t(23, 59)));
+        assert!(quiet.contains(t(5, 59)));
+        assert!(!quiet.contains(t(6, 0)));
+        assert!(!quiet.contains(t(20, 59)));
+        let lunch = QuietHours {
+            start: t(12, 0),
+            end: t(13, 0),
+        };
+        assert!(lunch.contains(t(12, 30)) && !lunch.contains(t(13, 0)));
+    }
+}
