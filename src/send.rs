@@ -160,9 +160,10 @@ impl SendOptions {
         if let Some(size) = self.group_size {
             return size.max(1);
         }
-        // About a tenth of a second of sending per group, so a crash leaves few unknowns.
-        let per_tenth = self.rate.map_or(64, |r| (r / 10.0).ceil() as usize);
-        per_tenth.clamp(self.concurrency, 64.max(self.concurrency))
+        // About 25 ms of sending per group: a crash leaves few unknowns, and the
+        // fsyncs (one per group) stay well under the rate.
+        let per_group = self.rate.map_or(64, |r| (r * 0.025).ceil() as usize);
+        per_group.clamp(self.concurrency, 64.max(self.concurrency))
     }
 }
 
