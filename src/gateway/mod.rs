@@ -25,10 +25,7 @@ pub enum Outcome {
     Accepted { message_id: Option<String> },
     /// Refused for now because of rate; retry after `retry_after` if given,
     /// else with exponential backoff.
-    Throttled {
-        retry_after: Option<Duration>,
-        detail: String,
-    },
+    Throttled { retry_after: Option<Duration>, detail: String },
     /// Not taken, safe to retry (bounded).
     TemporaryFailure { detail: String },
     /// Refused for this recipient for good; never retried.
