@@ -1,12 +1,18 @@
 //! The workspace: a git repository holding `sms-bcast.yaml`, the registry,
 //! the calendar, requests and recipient lists.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::CalendarSettings;
 use crate::error::{Error, Result};
+use crate::gateway::GatewayConfig;
+use crate::recipients::RecipientSettings;
+use crate::sla::SlaPolicy;
+use crate::smstext::SmsSettings;
 
 pub const CONFIG_FILE: &str = "sms-bcast.yaml";
 pub const CONFIG_SCHEMA: &str = "sms-bcast/workspace/v1";
@@ -16,7 +22,7 @@ pub const RECIPIENTS_DIR: &str = "recipients";
 pub const STATE_DIR: &str = ".sms-bcast";
 
 /// `sms-bcast.yaml`. Secrets never live here: gateways name environment variables.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub schema: String,
@@ -26,20 +32,68 @@ pub struct Config {
     /// IANA time zone records are written in (default Asia/Jakarta).
     #[serde(default = "default_zone")]
     pub time_zone: String,
+    /// Working calendar the deadlines count in.
     #[serde(default)]
-    pub calendar: Option<serde_yaml::Value>,
+    pub calendar: CalendarSettings,
+    /// Deadline clocks (SLA policy).
     #[serde(default)]
-    pub sla: Option<serde_yaml::Value>,
+    pub sla: SlaPolicy,
+    /// Message length limits and price.
     #[serde(default)]
-    pub sms: Option<serde_yaml::Value>,
+    pub sms: SmsSettings,
+    /// Recipient list settings.
     #[serde(default)]
-    pub recipients: Option<serde_yaml::Value>,
+    pub recipients: RecipientSettings,
+    /// Gateways by name; `outbox` (a Gammu SMSD spool folder) always exists.
     #[serde(default)]
-    pub gateways: Option<serde_yaml::Value>,
+    pub gateways: BTreeMap<String, GatewayConfig>,
+    /// How `send` runs.
     #[serde(default)]
-    pub send: Option<serde_yaml::Value>,
+    pub send: SendSettings,
+    /// How `notify` delivers notices.
     #[serde(default)]
-    pub notify: Option<serde_yaml::Value>,
+    pub notify: NotifySettings,
+}
+
+/// The `send:` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SendSettings {
+    /// Gateway used unless `send --gateway` names another.
+    pub gateway: String,
+    /// Recipients per second (absent: as fast as the gateway takes them).
+    pub rate: Option<f64>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Local time window in which no message starts, e.g. `21:00-06:00`; `off` for none.
+    pub quiet_hours: String,
+}
+
+impl Default for SendSettings {
+    fn default() -> Self {
+        SendSettings {
+            gateway: "outbox".into(),
+            rate: None,
+            concurrency: 4,
+            quiet_hours: "21:00-06:00".into(),
+        }
+    }
+}
+
+/// The `notify:` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySettings {
+    /// Gateway notices go through.
+    pub gateway: String,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            gateway: "outbox".into(),
+        }
+    }
 }
 
 fn default_zone() -> String {

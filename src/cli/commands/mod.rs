@@ -4,6 +4,7 @@ mod form;
 mod init;
 mod keygen;
 mod list;
+mod recipients;
 mod review;
 mod revise;
 mod roles;
@@ -11,7 +12,6 @@ mod show;
 mod submit;
 mod verify;
 mod withdraw;
-mod recipients;
 
 use clap::Subcommand;
 

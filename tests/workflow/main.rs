@@ -1,0 +1,7 @@
+//! Stories through the real binary: temporary workspaces, real git, real
+//! signatures, a fixed clock. One test binary (fast to link) with a module per topic.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod lifecycle;
