@@ -177,6 +177,10 @@ pub fn commit_record(
 }
 
 /// A statement for the next step on an existing request, linked to its head.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is a distinct part of the step being signed"
+)]
 pub fn next_statement(
     ws: &Workspace,
     registry: &Registry,

@@ -80,6 +80,15 @@ impl TestEnv {
     /// Team Leader (advisor), Ani and Budi (requesters) and the operator, and a
     /// recipient list `recipients/fasilitator.csv` is committed.
     pub fn new() -> TestEnv {
+        TestEnv::with_drill(true)
+    }
+
+    /// The same people in a workspace that is not a drill (the real clock signs).
+    pub fn real() -> TestEnv {
+        TestEnv::with_drill(false)
+    }
+
+    fn with_drill(drill: bool) -> TestEnv {
         let mut env = TestEnv::bare();
         std::fs::create_dir_all(env.ws.join("recipients")).unwrap();
         std::fs::write(
@@ -90,20 +99,20 @@ impl TestEnv {
         env.git(&["init", "-q", "-b", "main"]);
         env.git(&["add", "-A"]);
         env.git(&["commit", "-qm", "Recipient list"]);
-        let out = env.run_as(
+        let mut init = vec![
+            "init",
+            "--name",
             SATKER,
-            &[
-                "init",
-                "--name",
-                SATKER,
-                "--role",
-                "decider",
-                "--phone",
-                "+6281200000001",
-                "--drill",
-                "--no-pin",
-            ],
-        );
+            "--role",
+            "decider",
+            "--phone",
+            "+6281200000001",
+            "--no-pin",
+        ];
+        if drill {
+            init.push("--drill");
+        }
+        let out = env.run_as(SATKER, &init);
         assert!(
             out.status.success(),
             "init failed: {}",
@@ -158,6 +167,11 @@ impl TestEnv {
     /// The binary, in the workspace, with a clean environment: the test's own
     /// HOME, the fixed clock, the pinned anchor, no git identity.
     pub fn cmd(&self) -> Command {
+        self.cmd_in(&self.ws)
+    }
+
+    /// The binary run in `dir` (another clone of the workspace).
+    pub fn cmd_in(&self, dir: &Path) -> Command {
         let mut cmd = Command::cargo_bin("sms-bcast").unwrap();
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -166,7 +180,7 @@ impl TestEnv {
             .env("XDG_STATE_HOME", self.home.join(".state"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("SMS_BCAST_NOW", self.now.borrow().as_str())
-            .current_dir(&self.ws);
+            .current_dir(dir);
         if !self.anchor.is_empty() {
             cmd.env("SMS_BCAST_TRUST", &self.anchor);
         }
@@ -181,6 +195,24 @@ impl TestEnv {
             .args(args)
             .output()
             .unwrap()
+    }
+
+    /// Runs `args` as `who` in another clone `dir`; insists on success.
+    pub fn ok_in(&self, dir: &Path, who: &str, args: &[&str]) -> String {
+        let out = self
+            .cmd_in(dir)
+            .env("SMS_BCAST_KEY", self.secret_key(who))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`sms-bcast {}` in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     }
 
     /// Runs `args` without a key.

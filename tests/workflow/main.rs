@@ -4,4 +4,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod clones;
+mod forms;
 mod lifecycle;
+mod refusals;
+mod tamper;

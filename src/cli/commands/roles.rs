@@ -75,7 +75,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<Status> {
     match command {
         Command::List => {
             list(cli, &registry)?;
-            return Ok(Status::Success);
+            Ok(Status::Success)
         }
         Command::Add(args) => {
             let mut doc = registry.latest().doc.clone();
