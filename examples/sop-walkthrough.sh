@@ -9,8 +9,8 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ -z "${SMS_BCAST_BIN:-}" ]]; then
-  cargo build --quiet --release --manifest-path "$repo/Cargo.toml"
-  SMS_BCAST_BIN="$repo/target/release/sms-bcast"
+  cargo build --quiet --manifest-path "$repo/Cargo.toml"
+  SMS_BCAST_BIN="$repo/target/debug/sms-bcast"
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its `Args` struct and a `run` function.
 
 mod form;
+mod generate;
 mod init;
 mod keygen;
 mod list;
@@ -44,6 +45,9 @@ pub enum Command {
     Show(show::Args),
     /// Check every signature, role, order and content digest from the pinned trust anchor.
     Verify(verify::Args),
+    /// Print the man page or a shell completion script.
+    #[command(subcommand)]
+    Generate(generate::Command),
     /// Check recipient lists.
     Recipients(recipients::Args),
 }
@@ -62,6 +66,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::List(args) => list::run(cli, args),
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
+        Command::Generate(command) => generate::run(cli, command),
         Command::Recipients(args) => recipients::run(cli, args),
     }
 }
