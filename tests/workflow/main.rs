@@ -6,6 +6,7 @@ mod common;
 
 mod clones;
 mod forms;
+mod keys;
 mod lifecycle;
 mod refusals;
 mod tamper;
