@@ -4,6 +4,7 @@ mod form;
 mod init;
 mod keygen;
 mod list;
+mod preview;
 mod recipients;
 mod review;
 mod revise;
@@ -44,6 +45,8 @@ pub enum Command {
     Show(show::Args),
     /// Check every signature, role, order and content digest from the pinned trust anchor.
     Verify(verify::Args),
+    /// Who will get a request's message, dropped rows, encoding, parts and cost (reads files only).
+    Preview(preview::Args),
     /// Check recipient lists.
     Recipients(recipients::Args),
 }
@@ -62,6 +65,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::List(args) => list::run(cli, args),
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
+        Command::Preview(args) => preview::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
     }
 }
