@@ -756,3 +756,46 @@ impl Walk<'_> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smstext::SmsSettings;
+
+    fn resolution(gsm7: u64, ucs2: u64, parts: u64) -> Resolution {
+        Resolution {
+            lists: Vec::new(),
+            optout: None,
+            duplicates: 0,
+            opted_out: 0,
+            invalid: 0,
+            recipients: gsm7 + ucs2,
+            errors: Vec::new(),
+            message: Some(MessageStats {
+                gsm7,
+                ucs2,
+                min_characters: 1,
+                max_characters: 1,
+                min_parts: 1,
+                max_parts: 2,
+                total_parts: parts,
+                sample: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn signed_facts_name_count_parts_encoding_and_cost_only_with_a_price() {
+        let mut sms = SmsSettings::default();
+        let facts = resolution(3, 1, 5).signed_facts(&sms);
+        assert_eq!(facts["recipients"], "4");
+        assert_eq!(facts["parts"], "5");
+        assert_eq!(facts["encoding"], "mixed");
+        assert!(!facts.contains_key("cost_idr"));
+        sms.price_per_part_idr = Some(350);
+        let facts = resolution(0, 2, 4).signed_facts(&sms);
+        assert_eq!(facts["encoding"], "ucs2");
+        assert_eq!(facts["cost_idr"], "1400");
+        assert_eq!(resolution(2, 0, 2).signed_facts(&sms)["encoding"], "gsm7");
+    }
+}

@@ -310,3 +310,25 @@ fn edit_message_lines(text: &str) -> String {
     out.push_str(&lines[end..].concat());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rupiah_uses_indonesian_thousands_separators() {
+        assert_eq!(rupiah(0), "Rp 0");
+        assert_eq!(rupiah(350), "Rp 350");
+        assert_eq!(rupiah(1750), "Rp 1.750");
+        assert_eq!(rupiah(1_234_567), "Rp 1.234.567");
+    }
+
+    #[test]
+    fn only_the_message_lines_are_edited() {
+        let text = "title: \u{201C}x\u{201D}\nmessage: |\n  a \u{2013} b\n\n  c\u{2026}\n# note \u{2013} kept\nunit: u\n";
+        assert_eq!(
+            edit_message_lines(text),
+            "title: \u{201C}x\u{201D}\nmessage: |\n  a - b\n\n  c...\n# note \u{2013} kept\nunit: u\n"
+        );
+    }
+}
