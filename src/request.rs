@@ -79,10 +79,12 @@ justification: ""
 impl Form {
     /// Parses and checks a form; errors name the file, line, field and the fix.
     pub fn parse(file: &Path, text: &str) -> Result<Form> {
-        let form: Form = serde_yaml::from_str(text).map_err(|e| {
+        let mut form: Form = serde_yaml::from_str(text).map_err(|e| {
             Error::yaml(file, &e, "compare with `sms-bcast form`; unknown fields are refused, text values need quotes when they contain `: `")
         })?;
         form.check(file, text)?;
+        // A YAML block (`message: |`) keeps its final line break; it is not part of the SMS.
+        form.message = form.message.trim_end().to_string();
         Ok(form)
     }
 

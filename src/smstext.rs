@@ -380,6 +380,16 @@ impl Template {
         Ok(())
     }
 
+    /// The smallest size any row can render to: every placeholder filled
+    /// with one GSM-7 character (values are never empty). When even this is
+    /// over the limit, every row is, so `submit` refuses the text itself.
+    pub fn min_measure(&self) -> Measure {
+        let text = self
+            .render(|_| Some("a"))
+            .expect("a non-empty value fills every placeholder");
+        measure(&text)
+    }
+
     /// Fill the placeholders; `value` looks a placeholder name up in the row
     /// (e.g. `|name| row.get(name)`). Values are used trimmed.
     pub fn render<'v>(
@@ -614,6 +624,17 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, TemplateError::MissingColumn { ref name, .. } if name == "kab"));
         assert!(err.to_string().contains("nama_lengkap, hp"));
+    }
+
+    #[test]
+    fn min_measure_is_a_lower_bound_for_every_row() {
+        let t = Template::parse(&format!("{}((nama))", "a".repeat(160))).unwrap();
+        assert_eq!(t.min_measure().parts, 2, "161 septets at least");
+        let short = t.render(|_| Some("B")).unwrap();
+        assert!(measure(&short).parts >= t.min_measure().parts);
+        let t = Template::parse("Halo ((nama))").unwrap();
+        assert_eq!(t.min_measure().characters, 6);
+        assert_eq!(t.min_measure().encoding, Encoding::Gsm7);
     }
 
     #[test]

@@ -244,3 +244,17 @@ fn an_unwritable_spool_folder_is_a_typed_error() {
         "{error}"
     );
 }
+
+#[test]
+fn max_parts_read_from_the_config_equals_what_the_built_gateway_applies() {
+    env();
+    let workspace: Workspace = serde_yaml::from_str(SAMPLE).unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    for (name, config) in &workspace.gateways {
+        let gateway = build(name, config, spool.path()).unwrap();
+        assert_eq!(config.max_parts(), gateway.max_parts(), "{name}");
+    }
+    let kannel = parse("kind: kannel\nurl: http://127.0.0.1:13013/cgi-bin/sendsms\nusername: u\npassword_env: GW_CONFIG_TEST_PASSWORD").unwrap();
+    assert_eq!(kannel.max_parts(), 1);
+    assert_eq!(GatewayConfig::default_outbox().max_parts(), 10);
+}

@@ -183,3 +183,28 @@ fn the_sample_workspace_has_exactly_its_planted_bad_rows() {
         ]
     );
 }
+
+#[test]
+fn a_broken_workspace_config_is_an_error_not_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("recipients")).unwrap();
+    std::fs::write(dir.path().join("recipients/a.csv"), "hp\n081200001001\n").unwrap();
+    std::fs::write(
+        dir.path().join("sms-bcast.yaml"),
+        "schema: sms-bcast/workspace/v1\nrecipients:\n  alowed_countries: [ID]\n",
+    )
+    .unwrap();
+    Command::cargo_bin("sms-bcast")
+        .unwrap()
+        .args(["-C", dir.path().to_str().unwrap(), "recipients", "check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("alowed_countries"));
+    // No workspace at all: loose files are checked with the defaults.
+    std::fs::remove_file(dir.path().join("sms-bcast.yaml")).unwrap();
+    Command::cargo_bin("sms-bcast")
+        .unwrap()
+        .args(["-C", dir.path().to_str().unwrap(), "recipients", "check"])
+        .assert()
+        .code(0);
+}

@@ -98,6 +98,29 @@ impl GatewayConfig {
             GatewayConfig::Http(_) => "http",
         }
     }
+
+    /// Largest number of parts one message may have on this gateway, as the
+    /// adapter will apply it (same defaults as each adapter's `new`), read
+    /// without credentials or network so `preview` can show it.
+    pub fn max_parts(&self) -> u32 {
+        match self {
+            GatewayConfig::Outbox(c) => c.max_parts.unwrap_or(10),
+            GatewayConfig::Kannel(c) => c.max_parts.unwrap_or(1),
+            GatewayConfig::Jasmin(c) => c.max_parts.unwrap_or(5),
+            GatewayConfig::Playsms(c) => c.max_parts.unwrap_or(1),
+            GatewayConfig::Twilio(c) => c.max_parts.unwrap_or(10),
+            GatewayConfig::Http(c) => c.max_parts.unwrap_or(1),
+        }
+    }
+
+    /// The embedded `outbox` gateway used when `sms-bcast.yaml` names none.
+    pub fn default_outbox() -> Self {
+        GatewayConfig::Outbox(OutboxConfig {
+            path: None,
+            priority: None,
+            max_parts: None,
+        })
+    }
 }
 
 /// Why a configured gateway could not be set up.

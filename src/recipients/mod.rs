@@ -124,6 +124,20 @@ impl FilterValue {
     }
 }
 
+impl From<&crate::request::ListUse> for Selection {
+    /// The selection a request form's `recipients:` entry describes.
+    fn from(used: &crate::request::ListUse) -> Self {
+        Self {
+            list: used.list.clone(),
+            filter: used
+                .filter
+                .iter()
+                .map(|(k, v)| (k.clone(), FilterValue::One(v.clone())))
+                .collect(),
+        }
+    }
+}
+
 /// A problem with a whole list (the command cannot do its job: exit 2).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ListError {
@@ -284,6 +298,38 @@ pub struct Resolution {
     /// Row errors, the first `keep_errors` of them (all with `None`).
     pub errors: Vec<RowError>,
     pub message: Option<MessageStats>,
+}
+
+impl MessageStats {
+    /// `gsm7`, `ucs2`, or `mixed` when personalisation makes some
+    /// recipients' messages UCS-2 and others GSM-7.
+    pub fn encoding_label(&self) -> &'static str {
+        match (self.gsm7 > 0, self.ucs2 > 0) {
+            (true, true) => "mixed",
+            (false, true) => "ucs2",
+            _ => "gsm7",
+        }
+    }
+}
+
+impl Resolution {
+    /// The facts a submit/revise statement signs, so reviewers approve them:
+    /// `recipients` (final count), `parts` (total SMS parts), `encoding`
+    /// and, when a price per part is set, `cost_idr`.
+    pub fn signed_facts(&self, sms: &crate::smstext::SmsSettings) -> BTreeMap<String, String> {
+        let parts = self.message.as_ref().map_or(0, |m| m.total_parts);
+        let mut facts = BTreeMap::from([
+            ("recipients".to_owned(), self.recipients.to_string()),
+            ("parts".to_owned(), parts.to_string()),
+        ]);
+        if let Some(m) = &self.message {
+            facts.insert("encoding".to_owned(), m.encoding_label().to_owned());
+        }
+        if let Some(cost) = sms.cost_idr(parts) {
+            facts.insert("cost_idr".to_owned(), cost.to_string());
+        }
+        facts
+    }
 }
 
 /// SHA-256 (lowercase hex) of a file's bytes, read in chunks.
@@ -708,5 +754,48 @@ impl Walk<'_> {
             fields: row,
             message,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smstext::SmsSettings;
+
+    fn resolution(gsm7: u64, ucs2: u64, parts: u64) -> Resolution {
+        Resolution {
+            lists: Vec::new(),
+            optout: None,
+            duplicates: 0,
+            opted_out: 0,
+            invalid: 0,
+            recipients: gsm7 + ucs2,
+            errors: Vec::new(),
+            message: Some(MessageStats {
+                gsm7,
+                ucs2,
+                min_characters: 1,
+                max_characters: 1,
+                min_parts: 1,
+                max_parts: 2,
+                total_parts: parts,
+                sample: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn signed_facts_name_count_parts_encoding_and_cost_only_with_a_price() {
+        let mut sms = SmsSettings::default();
+        let facts = resolution(3, 1, 5).signed_facts(&sms);
+        assert_eq!(facts["recipients"], "4");
+        assert_eq!(facts["parts"], "5");
+        assert_eq!(facts["encoding"], "mixed");
+        assert!(!facts.contains_key("cost_idr"));
+        sms.price_per_part_idr = Some(350);
+        let facts = resolution(0, 2, 4).signed_facts(&sms);
+        assert_eq!(facts["encoding"], "ucs2");
+        assert_eq!(facts["cost_idr"], "1400");
+        assert_eq!(resolution(2, 0, 2).signed_facts(&sms)["encoding"], "gsm7");
     }
 }

@@ -8,5 +8,6 @@ mod clones;
 mod forms;
 mod keys;
 mod lifecycle;
+mod preview;
 mod refusals;
 mod tamper;

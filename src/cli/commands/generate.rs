@@ -24,7 +24,9 @@ pub fn run(_cli: &Cli, command: &Command) -> Result<Status> {
     let mut definition = Cli::command();
     match command {
         Command::Man => clap_mangen::Man::new(definition).render(&mut stdout)?,
-        Command::Completion { shell } => clap_complete::generate(*shell, &mut definition, "sms-bcast", &mut stdout),
+        Command::Completion { shell } => {
+            clap_complete::generate(*shell, &mut definition, "sms-bcast", &mut stdout)
+        }
     }
     stdout.flush()?;
     Ok(Status::Success)

@@ -5,6 +5,7 @@ mod generate;
 mod init;
 mod keygen;
 mod list;
+mod preview;
 mod recipients;
 mod review;
 mod revise;
@@ -48,6 +49,8 @@ pub enum Command {
     /// Print the man page or a shell completion script.
     #[command(subcommand)]
     Generate(generate::Command),
+    /// Who will get a request's message, dropped rows, encoding, parts and cost (reads files only).
+    Preview(preview::Args),
     /// Check recipient lists.
     Recipients(recipients::Args),
 }
@@ -67,6 +70,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
         Command::Generate(command) => generate::run(cli, command),
+        Command::Preview(args) => preview::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
     }
 }

@@ -9,6 +9,7 @@ use clap::Subcommand;
 use sms_bcast::recipients::{
     Delimiter, ListReport, RecipientSettings, Resolver, RowError, Selection,
 };
+use sms_bcast::workspace::{CONFIG_FILE, Workspace};
 
 use crate::cli::output::Format;
 use crate::cli::{Cli, Status};
@@ -194,22 +195,11 @@ fn default_lists(workspace: &Path) -> anyhow::Result<Vec<String>> {
     Ok(lists)
 }
 
-/// The `recipients:` section of `sms-bcast.yaml` (defaults when the file or
-/// section is absent). Stand-in until the workspace loader lands.
+/// The workspace's `recipients:` settings; defaults only when there is no
+/// workspace at all (checking loose CSV files), never for a broken one.
 fn load_settings(workspace: &Path) -> anyhow::Result<RecipientSettings> {
-    let path = workspace.join("sms-bcast.yaml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(RecipientSettings::default());
-        }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text)
-        .with_context(|| format!("{} is not valid YAML", path.display()))?;
-    match doc.get("recipients") {
-        None => Ok(RecipientSettings::default()),
-        Some(section) => serde_yaml::from_value(section.clone())
-            .with_context(|| format!("{}: section `recipients`", path.display())),
+    if !workspace.join(CONFIG_FILE).exists() {
+        return Ok(RecipientSettings::default());
     }
+    Ok(Workspace::open(workspace)?.config.recipients)
 }

@@ -30,7 +30,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     let role = context::acting_role(person, &[Role::Requester], None)?;
     let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
     analysis.check_step(Kind::Revise, role, &person.name)?;
-    let (form_bytes, lists) = submit::read_form(&ws, &args.form, person)?;
+    let prepared = submit::read_form(&ws, &args.form, person)?;
     let revision = analysis.revision + 1;
     let mut statement = context::next_statement(
         &ws,
@@ -40,17 +40,23 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         Kind::Revise,
         role,
         revision,
-        digest::sha256(&form_bytes),
+        digest::sha256(&prepared.bytes),
     )?;
-    statement.lists = lists;
+    statement.lists = prepared.lists.clone();
+    statement.facts = prepared.facts.clone();
     let signed = statement.sign(&key)?;
     let form_file = PathBuf::from(record::request_file(&args.id, revision));
+    let summary = submit::summary(&prepared, &ws.config.sms);
     context::commit_record(
         &ws,
         &signed,
-        vec![(form_file, form_bytes)],
+        vec![(form_file, prepared.bytes)],
         &format!("Revise request {} (revision {revision})", args.id),
     )?;
     println!("{} revision {revision}: reviews start again.", args.id);
+    eprintln!(
+        "{summary}\n  see who gets what: sms-bcast preview {}",
+        args.id
+    );
     Ok(Status::Success)
 }
