@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its `Args` struct and a `run` function.
 
+mod check;
 mod form;
 mod init;
 mod keygen;
@@ -46,6 +47,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Check recipient lists.
     Recipients(recipients::Args),
+    /// Every deadline of every request; exit 1 when one is overdue (for CI).
+    Check(check::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -63,5 +66,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
+        Command::Check(args) => check::run(cli, args),
     }
 }
