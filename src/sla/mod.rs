@@ -107,14 +107,17 @@ impl SlaPolicy {
     /// Checks what serde cannot: clock names are unique and not blank.
     pub fn validate(&self) -> Result<(), SlaError> {
         for (i, clock) in self.clocks.iter().enumerate() {
+            let name_error = |message: String| SlaError::Policy {
+                clock: i,
+                field: "name",
+                message,
+            };
             if clock.name.trim().is_empty() {
-                return Err(SlaError::Policy(format!(
-                    "sla.clocks[{i}].name is empty: give every clock a name"
-                )));
+                return Err(name_error("is empty: give every clock a name".into()));
             }
             if self.clocks[..i].iter().any(|c| c.name == clock.name) {
-                return Err(SlaError::Policy(format!(
-                    "sla.clocks[{i}].name: `{}` is used twice: clock names must be unique",
+                return Err(name_error(format!(
+                    "`{}` is used twice: clock names must be unique",
                     clock.name
                 )));
             }
@@ -125,8 +128,13 @@ impl SlaPolicy {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SlaError {
-    #[error("{0}")]
-    Policy(String),
+    /// A clock that serde accepted but makes no sense (index into `sla.clocks`).
+    #[error("sla.clocks[{clock}].{field}: {message}")]
+    Policy {
+        clock: usize,
+        field: &'static str,
+        message: String,
+    },
     #[error("clock `{clock}`: {source}")]
     Calendar {
         clock: String,

@@ -18,7 +18,64 @@ pub struct RequestClocks {
     pub clocks: Vec<ClockStatus>,
 }
 
-/// One element of the `json` report. The field names are a stable interface.
+/// A request whose records do not verify: its clocks cannot be trusted and
+/// are not evaluated; `check` fails on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unverified {
+    pub request: String,
+    /// The file of the first problem (CI annotations point there).
+    pub file: String,
+    /// Every problem, each naming its file.
+    pub problems: Vec<String>,
+}
+
+/// What makes a report fail besides breached clocks and unverified requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailOn {
+    /// Clocks that stopped late.
+    pub late: bool,
+    /// Calendar upkeep warnings (next year's holiday file missing).
+    pub calendar: bool,
+}
+
+/// Everything one `check` run found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub evaluated_at: DateTime<FixedOffset>,
+    pub requests: Vec<RequestClocks>,
+    pub unverified: Vec<Unverified>,
+    /// Calendar upkeep warnings, e.g. the next year's holiday file is missing.
+    pub calendar: Vec<String>,
+    pub fail_on: FailOn,
+}
+
+impl Report {
+    fn clock_fails(&self, c: &ClockStatus) -> bool {
+        c.state == ClockState::Breached || (self.fail_on.late && c.state == ClockState::MetLate)
+    }
+
+    /// Whether the run should fail (exit 1).
+    pub fn fails(&self) -> bool {
+        !self.unverified.is_empty()
+            || (self.fail_on.calendar && !self.calendar.is_empty())
+            || rows(&self.requests).any(|(_, c)| self.clock_fails(c))
+    }
+}
+
+/// The `json` report. The field names are a stable interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JsonReport {
+    /// The instant the clocks were evaluated at.
+    pub evaluated_at: DateTime<FixedOffset>,
+    /// Whether `check` exits 1.
+    pub failed: bool,
+    /// One element per request and clock.
+    pub clocks: Vec<JsonClock>,
+    pub unverified: Vec<Unverified>,
+    pub calendar: Vec<String>,
+}
+
+/// One clock of the `json` report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonClock {
     pub request: String,
@@ -49,9 +106,9 @@ fn rows(reports: &[RequestClocks]) -> impl Iterator<Item = (&RequestClocks, &Clo
         .flat_map(|r| r.clocks.iter().map(move |c| (r, c)))
 }
 
-/// A JSON array of [`JsonClock`], one per request and clock.
-pub fn json(reports: &[RequestClocks]) -> String {
-    let all: Vec<JsonClock> = rows(reports)
+/// The report as a [`JsonReport`].
+pub fn json(report: &Report) -> String {
+    let clocks: Vec<JsonClock> = rows(&report.requests)
         .map(|(r, c)| JsonClock {
             request: r.request.clone(),
             file: r.file.clone(),
@@ -67,7 +124,14 @@ pub fn json(reports: &[RequestClocks]) -> String {
             blocked_by: c.blocked_by,
         })
         .collect();
-    serde_json::to_string_pretty(&all).expect("plain data serializes") + "\n"
+    let doc = JsonReport {
+        evaluated_at: report.evaluated_at,
+        failed: report.fails(),
+        clocks,
+        unverified: report.unverified.clone(),
+        calendar: report.calendar.clone(),
+    };
+    serde_json::to_string_pretty(&doc).expect("plain data serializes") + "\n"
 }
 
 /// A duration for people: `45m`, `3h 05m`, `2d 4h` (days of 24 hours).
@@ -123,14 +187,15 @@ pub fn describe(c: &ClockStatus) -> String {
     s
 }
 
-/// A table for people at a terminal.
-pub fn table(reports: &[RequestClocks]) -> String {
+/// A table for people at a terminal, then one line per request that does not
+/// verify. Calendar warnings are left to the caller (stderr).
+pub fn table(report: &Report) -> String {
     let mut table = comfy_table::Table::new();
     // Pure output: never ask the terminal for its width.
     table.force_no_tty();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header(["request", "clock", "state", "due", "left", "awaiting"]);
-    for (r, c) in rows(reports) {
+    for (r, c) in rows(&report.requests) {
         let left = match (c.state, c.remaining) {
             (ClockState::Met | ClockState::Stopped, _) | (_, None) => String::new(),
             (_, Some(d)) if d < TimeDelta::zero() => format!("{} late", human_duration(-d)),
@@ -150,7 +215,22 @@ pub fn table(reports: &[RequestClocks]) -> String {
             awaiting,
         ]);
     }
-    table.to_string() + "\n"
+    let mut out = if report.requests.is_empty() {
+        "No requests in scope.\n".to_string()
+    } else {
+        table.to_string() + "\n"
+    };
+    for u in &report.unverified {
+        let _ = writeln!(
+            out,
+            "{} does not verify; its deadlines are not evaluated:",
+            u.request
+        );
+        for p in &u.problems {
+            let _ = writeln!(out, "  {p}");
+        }
+    }
+    out
 }
 
 fn xml_escape(s: &str) -> String {
@@ -174,44 +254,61 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// JUnit XML: one test case per request and clock. Breached clocks fail (and
-/// late ones too when `late_fails`); not-started and stopped clocks are skipped.
-pub fn junit(reports: &[RequestClocks], late_fails: bool) -> String {
-    let fails = |c: &ClockStatus| {
-        c.state == ClockState::Breached || (late_fails && c.state == ClockState::MetLate)
-    };
+/// JUnit XML: one test case per request and clock, plus one per request that
+/// does not verify and one per calendar warning. Failing clocks are failures;
+/// not-started and stopped clocks are skipped.
+pub fn junit(report: &Report) -> String {
     let skips = |c: &ClockStatus| matches!(c.state, ClockState::NotStarted | ClockState::Stopped);
-    let all: Vec<_> = rows(reports).collect();
-    let failures = all.iter().filter(|(_, c)| fails(c)).count();
+    let all: Vec<_> = rows(&report.requests).collect();
+    let calendar_fails = report.fail_on.calendar;
+    let failures = all.iter().filter(|(_, c)| report.clock_fails(c)).count()
+        + report.unverified.len()
+        + if calendar_fails {
+            report.calendar.len()
+        } else {
+            0
+        };
     let skipped = all.iter().filter(|(_, c)| skips(c)).count();
-    let counts = format!(
-        r#"tests="{}" failures="{failures}" errors="0" skipped="{skipped}""#,
-        all.len()
-    );
+    let tests = all.len() + report.unverified.len() + report.calendar.len();
+    let counts = format!(r#"tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}""#);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, r#"<testsuites name="sms-bcast check" {counts}>"#);
     let _ = writeln!(out, r#"  <testsuite name="deadlines" {counts}>"#);
-    for (r, c) in all {
-        let _ = write!(
+    let mut case = |class: &str, name: &str, file: &str, body: String| {
+        let _ = writeln!(
             out,
-            r#"    <testcase classname="{}" name="{}" file="{}" time="0">"#,
-            xml_escape(&r.request),
-            xml_escape(&c.clock),
-            xml_escape(&r.file)
+            r#"    <testcase classname="{}" name="{}" file="{}" time="0">{body}</testcase>"#,
+            xml_escape(class),
+            xml_escape(name),
+            xml_escape(file)
         );
-        let text = xml_escape(&describe(c));
-        if fails(c) {
-            let _ = write!(
-                out,
-                r#"<failure type="{}" message="{text}">{text}</failure>"#,
-                c.state
-            );
+    };
+    let failure = |kind: &str, text: &str| {
+        let text = xml_escape(text);
+        format!(r#"<failure type="{kind}" message="{text}">{text}</failure>"#)
+    };
+    for (r, c) in all {
+        let text = describe(c);
+        let body = if report.clock_fails(c) {
+            failure(c.state.as_str(), &text)
         } else if skips(c) {
-            let _ = write!(out, r#"<skipped message="{text}"/>"#);
+            format!(r#"<skipped message="{}"/>"#, xml_escape(&text))
         } else {
-            let _ = write!(out, "<system-out>{text}</system-out>");
-        }
-        out.push_str("</testcase>\n");
+            format!("<system-out>{}</system-out>", xml_escape(&text))
+        };
+        case(&r.request, &c.clock, &r.file, body);
+    }
+    for u in &report.unverified {
+        let body = failure("does-not-verify", &u.problems.join("\n"));
+        case(&u.request, "records verify", &u.file, body);
+    }
+    for warning in &report.calendar {
+        let body = if calendar_fails {
+            failure("calendar", warning)
+        } else {
+            format!("<system-out>{}</system-out>", xml_escape(warning))
+        };
+        case("calendar", "next year's holiday file", "calendar", body);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
@@ -227,13 +324,14 @@ fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// GitHub Actions workflow commands: `::error` for breached clocks,
-/// `::warning` for due-soon and met-late ones; nothing for the rest.
-pub fn github(reports: &[RequestClocks]) -> String {
+/// GitHub Actions workflow commands: `::error` for failing clocks and
+/// requests that do not verify, `::warning` for due-soon and met-late clocks
+/// and calendar warnings (`::error` when they fail the run); nothing else.
+pub fn github(report: &Report) -> String {
     let mut out = String::new();
-    for (r, c) in rows(reports) {
+    for (r, c) in rows(&report.requests) {
         let level = match c.state {
-            ClockState::Breached => "error",
+            _ if report.clock_fails(c) => "error",
             ClockState::DueSoon | ClockState::MetLate => "warning",
             _ => continue,
         };
@@ -245,6 +343,27 @@ pub fn github(reports: &[RequestClocks]) -> String {
             gh_property(&title),
             gh_data(&format!("{}: {}", r.request, describe(c)))
         );
+    }
+    for u in &report.unverified {
+        let _ = writeln!(
+            out,
+            "::error file={},title={}::{}",
+            gh_property(&u.file),
+            gh_property(&format!("{} does not verify", u.request)),
+            gh_data(&format!(
+                "{} does not verify; its deadlines are not evaluated: {}",
+                u.request,
+                u.problems.join("; ")
+            ))
+        );
+    }
+    let level = if report.fail_on.calendar {
+        "error"
+    } else {
+        "warning"
+    };
+    for warning in &report.calendar {
+        let _ = writeln!(out, "::{level} title=calendar::{}", gh_data(warning));
     }
     out
 }
@@ -269,36 +388,83 @@ struct Lines {
     begin: u32,
 }
 
-/// GitLab Code Quality JSON for breached (critical), met-late (minor) and
-/// due-soon (info) clocks. The fingerprint is stable across runs while the
-/// request, clock and state stay the same, and unique within a report.
-pub fn gitlab(reports: &[RequestClocks]) -> String {
-    let issues: Vec<_> = rows(reports)
+fn fingerprint(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn issue(
+    description: String,
+    check_name: String,
+    severity: &'static str,
+    path: &str,
+    parts: &[&str],
+) -> CodeQualityIssue {
+    CodeQualityIssue {
+        description,
+        check_name,
+        fingerprint: fingerprint(parts),
+        severity,
+        location: Location {
+            path: path.to_string(),
+            lines: Lines { begin: 1 },
+        },
+    }
+}
+
+/// GitLab Code Quality JSON: breached clocks (critical; met-late too when
+/// they fail the run), met-late (minor) and due-soon (info) clocks, requests
+/// that do not verify (blocker) and calendar warnings. The fingerprint is
+/// stable across runs while the subject and state stay the same, and unique
+/// within a report.
+pub fn gitlab(report: &Report) -> String {
+    let mut issues: Vec<_> = rows(&report.requests)
         .filter_map(|(r, c)| {
             let severity = match c.state {
-                ClockState::Breached => "critical",
+                _ if report.clock_fails(c) => "critical",
                 ClockState::MetLate => "minor",
                 ClockState::DueSoon => "info",
                 _ => return None,
             };
-            let mut hash = Sha256::new();
-            for part in [&r.file, &r.request, &c.clock, c.state.as_str()] {
-                hash.update(part.as_bytes());
-                hash.update([0]);
-            }
-            let fingerprint = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            Some(CodeQualityIssue {
-                description: format!("{}: {}", r.request, describe(c)),
-                check_name: format!("sms-bcast-deadline-{}", c.state),
-                fingerprint,
+            Some(issue(
+                format!("{}: {}", r.request, describe(c)),
+                format!("sms-bcast-deadline-{}", c.state),
                 severity,
-                location: Location {
-                    path: r.file.clone(),
-                    lines: Lines { begin: 1 },
-                },
-            })
+                &r.file,
+                &[&r.file, &r.request, &c.clock, c.state.as_str()],
+            ))
         })
         .collect();
+    for u in &report.unverified {
+        issues.push(issue(
+            format!(
+                "{} does not verify; its deadlines are not evaluated: {}",
+                u.request,
+                u.problems.join("; ")
+            ),
+            "sms-bcast-unverified".into(),
+            "blocker",
+            &u.file,
+            &[&u.file, &u.request, "unverified"],
+        ));
+    }
+    for warning in &report.calendar {
+        issues.push(issue(
+            warning.clone(),
+            "sms-bcast-calendar".into(),
+            if report.fail_on.calendar {
+                "major"
+            } else {
+                "minor"
+            },
+            "calendar",
+            &["calendar", warning],
+        ));
+    }
     serde_json::to_string_pretty(&issues).expect("plain data serializes") + "\n"
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod clones;
 mod forms;
 mod keys;
+mod check;
 mod lifecycle;
 mod preview;
 mod refusals;

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use sms_bcast::calendar::CalendarSettings;
 use sms_bcast::registry::{self, Person, RegistryDoc, Role};
+use sms_bcast::sla::SlaPolicy;
 use sms_bcast::trust::{self, Anchor};
 use sms_bcast::workspace::{self, CONFIG_FILE};
 use sms_bcast::{clock, digest, gitstore, keys};
@@ -84,9 +86,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         repo_id: repo_id.clone(),
         registry_sha256: digest::sha256(&files[0].1),
     };
-    files.extend(starter_files().into_iter().filter(|(path, _)| {
-        !(dir.join(path).exists() && (keep_config || path != std::path::Path::new(CONFIG_FILE)))
-    }));
+    // A workspace that keeps its own calendar folder keeps its holiday files.
+    let with_holidays = !dir.join("calendar").exists();
+    files.extend(
+        starter_files(with_holidays)
+            .into_iter()
+            .filter(|(path, _)| {
+                !(dir.join(path).exists()
+                    && (keep_config || path != std::path::Path::new(CONFIG_FILE)))
+            }),
+    );
     let message = gitstore::message(
         "Start sms-bcast workspace",
         &[
@@ -114,10 +123,26 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     Ok(Status::Success)
 }
 
+/// The shipped holiday files (see their headers for sources and caveats).
+const HOLIDAY_FILES: [(&str, &str); 2] = [
+    (
+        "calendar/2026.yaml",
+        include_str!("../../../calendar/2026.yaml"),
+    ),
+    (
+        "calendar/2027.yaml",
+        include_str!("../../../calendar/2027.yaml"),
+    ),
+];
+
 /// The files a new workspace starts with besides its registry.
-fn starter_files() -> Vec<(PathBuf, Vec<u8>)> {
-    vec![
-        (PathBuf::from(CONFIG_FILE), DEFAULT_CONFIG.as_bytes().to_vec()),
+fn starter_files(with_holidays: bool) -> Vec<(PathBuf, Vec<u8>)> {
+    let holidays = HOLIDAY_FILES
+        .iter()
+        .filter(|_| with_holidays)
+        .map(|(path, text)| (PathBuf::from(path), text.as_bytes().to_vec()));
+    let mut files = vec![
+        (PathBuf::from(CONFIG_FILE), default_config().into_bytes()),
         (PathBuf::from(".gitignore"), format!("/{}/\n", workspace::STATE_DIR).into_bytes()),
         (
             PathBuf::from(workspace::REQUESTS_DIR).join("README.md"),
@@ -127,12 +152,89 @@ fn starter_files() -> Vec<(PathBuf, Vec<u8>)> {
             PathBuf::from(workspace::RECIPIENTS_DIR).join("optout.csv"),
             b"phone,note\n".to_vec(),
         ),
-    ]
+    ];
+    files.extend(holidays);
+    files
 }
 
-pub const DEFAULT_CONFIG: &str =
+const CONFIG_HEAD: &str =
     "# sms-bcast workspace settings (schema in README.md). Never put secrets here.
 schema: sms-bcast/workspace/v1
 name: SMS broadcast
 time_zone: Asia/Jakarta
 ";
+
+/// Comments put above lines of the serialized defaults, so the file explains itself.
+const DEADLINE_COMMENTS: [(&str, &str); 5] = [
+    (
+        "calendar:",
+        "# Working calendar the deadlines count in (docs/deadlines.md). Holidays and cuti
+# bersama are in calendar/<year>.yaml, one file per year.",
+    ),
+    (
+        "  time_zone:",
+        "  # Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT).
+  # working_hours: \"07:30-16:00\"   # optional: only these hours of a working day count",
+    ),
+    (
+        "  cuti_bersama_working:",
+        "  # true: cuti bersama days are working days.",
+    ),
+    (
+        "  missing_year:",
+        "  # error: a deadline in a year without a holiday file stops `check` (exit 2);
+  # weekends-only: count such a year without holidays.",
+    ),
+    (
+        "sla:",
+        "# Deadline clocks (SOP sections 3, 7 and 10), checked by `sms-bcast check`.
+# Events: submitted (of the current revision), advisor-decided, advisor-approved,
+# decider-decided, decider-approved, send-after (the wished send time), sent.
+# Goals: N working days|hours|minutes (on the calendar) or N days|hours|minutes
+# (around the clock). warn_at: share of the goal used before a clock is `due-soon`.",
+    ),
+];
+
+/// The settings of a new workspace: the head, then the default calendar and
+/// SLA policy written from their types, with comments.
+pub fn default_config() -> String {
+    #[derive(serde::Serialize)]
+    struct Deadlines {
+        calendar: CalendarSettings,
+        sla: SlaPolicy,
+    }
+    let yaml = serde_yaml::to_string(&Deadlines {
+        calendar: CalendarSettings::default(),
+        sla: SlaPolicy::default(),
+    })
+    .expect("plain data serializes");
+    let mut out = String::from(CONFIG_HEAD);
+    for line in yaml.lines() {
+        if let Some((_, comment)) = DEADLINE_COMMENTS
+            .iter()
+            .find(|(at, _)| line.starts_with(at))
+        {
+            out.push_str(comment);
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_and_sample_settings_hold_the_default_deadlines() {
+        let sample = include_str!("../../../sms-bcast.yaml");
+        for (name, text) in [("new", default_config()), ("sample", sample.to_string())] {
+            let config = workspace::parse_config(std::path::Path::new(name), &text).unwrap();
+            assert_eq!(config.calendar, CalendarSettings::default(), "{name}");
+            assert_eq!(config.sla, SlaPolicy::default(), "{name}");
+            assert!(text.contains("# working_hours: \"07:30-16:00\""), "{name}");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its `Args` struct and a `run` function.
 
+mod check;
 mod form;
 mod generate;
 mod init;
@@ -53,6 +54,8 @@ pub enum Command {
     Preview(preview::Args),
     /// Check recipient lists.
     Recipients(recipients::Args),
+    /// Every deadline of every request; exit 1 when one is overdue (for CI).
+    Check(check::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -72,5 +75,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Generate(command) => generate::run(cli, command),
         Command::Preview(args) => preview::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
+        Command::Check(args) => check::run(cli, args),
     }
 }

@@ -42,6 +42,17 @@ fn sample() -> Vec<RequestClocks> {
     .collect()
 }
 
+/// The sample as a report evaluated at its instant.
+fn report(requests: Vec<RequestClocks>) -> Report {
+    Report {
+        evaluated_at: t("2026-03-03T10:00:00+07:00"),
+        requests,
+        unverified: Vec::new(),
+        calendar: Vec::new(),
+        fail_on: FailOn::default(),
+    }
+}
+
 /// A request whose names need escaping in every format.
 fn nasty() -> Vec<RequestClocks> {
     let mut reports = sample();
@@ -53,7 +64,9 @@ fn nasty() -> Vec<RequestClocks> {
 
 #[test]
 fn json_has_the_documented_fields_per_clock() {
-    let parsed: Vec<JsonClock> = serde_json::from_str(&json(&sample())).unwrap();
+    let doc: JsonReport = serde_json::from_str(&json(&report(sample()))).unwrap();
+    assert!(doc.failed, "breached clocks fail the run");
+    let parsed = doc.clocks;
     assert_eq!(parsed.len(), 12);
     let decider = &parsed[1];
     assert_eq!(
@@ -69,7 +82,8 @@ fn json_has_the_documented_fields_per_clock() {
         (Some(Role::Advisor), Some(Role::Advisor))
     );
 
-    let raw: serde_json::Value = serde_json::from_str(&json(&sample())).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&json(&report(sample()))).unwrap();
+    let raw = &raw["clocks"];
     let first = raw[0].as_object().unwrap();
     let mut keys: Vec<_> = first.keys().map(String::as_str).collect();
     keys.sort();
@@ -102,7 +116,7 @@ fn json_has_the_documented_fields_per_clock() {
 
 #[test]
 fn junit_is_well_formed_with_one_case_per_request_and_clock() {
-    let xml = junit(&sample(), false);
+    let xml = junit(&report(sample()));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases: Vec<_> = doc
         .descendants()
@@ -149,10 +163,16 @@ fn junit_is_well_formed_with_one_case_per_request_and_clock() {
             .contains("; blocked: the advisor has not acted yet")
     );
 
-    let strict = roxmltree::Document::parse(&junit(&sample(), true))
-        .unwrap()
-        .input_text()
-        .to_string();
+    let strict = roxmltree::Document::parse(&junit(&Report {
+        fail_on: FailOn {
+            late: true,
+            calendar: false,
+        },
+        ..report(sample())
+    }))
+    .unwrap()
+    .input_text()
+    .to_string();
     assert!(
         strict.contains(r#"failures="4""#),
         "late clocks fail when asked"
@@ -161,7 +181,7 @@ fn junit_is_well_formed_with_one_case_per_request_and_clock() {
 
 #[test]
 fn junit_escapes_names() {
-    let xml = junit(&nasty(), false);
+    let xml = junit(&report(nasty()));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let case = doc
         .descendants()
@@ -173,7 +193,7 @@ fn junit_escapes_names() {
 
 #[test]
 fn github_commands_point_at_the_request_file() {
-    let out = github(&sample());
+    let out = github(&report(sample()));
     let lines: Vec<_> = out.lines().collect();
     assert_eq!(lines.len(), 6, "{out}");
     assert!(lines[0].starts_with(
@@ -197,7 +217,7 @@ fn github_commands_point_at_the_request_file() {
 
 #[test]
 fn github_escapes_data_and_properties() {
-    let out = github(&nasty());
+    let out = github(&report(nasty()));
     let first = out.lines().next().unwrap();
     assert_eq!(
         out.lines().count(),
@@ -217,7 +237,7 @@ fn github_escapes_data_and_properties() {
 
 #[test]
 fn gitlab_code_quality_has_unique_stable_fingerprints() {
-    let out = gitlab(&sample());
+    let out = gitlab(&report(sample()));
     let issues: serde_json::Value = serde_json::from_str(&out).unwrap();
     let issues = issues.as_array().unwrap();
     assert_eq!(issues.len(), 6);
@@ -240,12 +260,16 @@ fn gitlab_code_quality_has_unique_stable_fingerprints() {
         .map(|i| i["fingerprint"].as_str().unwrap())
         .collect();
     assert_eq!(prints.len(), 6);
-    assert_eq!(gitlab(&sample()), out, "same input, same fingerprints");
+    assert_eq!(
+        gitlab(&report(sample())),
+        out,
+        "same input, same fingerprints"
+    );
 }
 
 #[test]
 fn table_shows_time_left_and_lateness() {
-    let out = table(&sample());
+    let out = table(&report(sample()));
     let row = |needle: &str| {
         out.lines()
             .find(|l| l.contains(needle))
@@ -272,4 +296,53 @@ fn durations_read_naturally() {
     assert_eq!(human_duration(TimeDelta::minutes(45)), "45m");
     assert_eq!(human_duration(TimeDelta::minutes(185)), "3h 05m");
     assert_eq!(human_duration(TimeDelta::hours(-52)), "-2d 4h");
+}
+
+#[test]
+fn unverified_requests_and_calendar_warnings_reach_every_format() {
+    let mut r = report(sample());
+    r.requests.truncate(2);
+    r.requests[0].clocks.clear();
+    r.unverified.push(Unverified {
+        request: "2026-0009".into(),
+        file: "requests/2026-0009/x.yaml".into(),
+        problems: vec!["requests/2026-0009/x.yaml: has no signature file".into()],
+    });
+    r.calendar
+        .push("no holiday file for 2027: add calendar/2027.yaml".into());
+    assert!(r.fails(), "an unverified request fails the run");
+
+    let doc: JsonReport = serde_json::from_str(&json(&r)).unwrap();
+    assert_eq!(doc.unverified, r.unverified);
+    assert_eq!(doc.calendar, r.calendar);
+
+    let xml = junit(&r);
+    let parsed = roxmltree::Document::parse(&xml).unwrap();
+    let suite = parsed
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    // 4 clocks of the second request, the unverified request, the warning.
+    assert_eq!(suite.attribute("tests"), Some("6"));
+    assert_eq!(suite.attribute("failures"), Some("1"), "{xml}");
+
+    let gh = github(&r);
+    assert!(
+        gh.contains("::error file=requests/2026-0009/x.yaml,title=2026-0009 does not verify::"),
+        "{gh}"
+    );
+    assert!(
+        gh.contains("::warning title=calendar::no holiday file for 2027"),
+        "{gh}"
+    );
+
+    r.fail_on.calendar = true;
+    assert!(github(&r).contains("::error title=calendar::"));
+    let issues: Vec<serde_json::Value> = serde_json::from_str(&gitlab(&r)).unwrap();
+    let severities: Vec<_> = issues
+        .iter()
+        .map(|i| i["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["minor", "minor", "blocker", "major"]);
+    assert!(table(&r).contains("2026-0009 does not verify"));
 }

@@ -1,0 +1,273 @@
+//! `sms-bcast check`: every deadline of every request, for people and CI.
+//! Reads files only (no trust anchor needed); `verify` is the signature gate.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use sms_bcast::calendar::WorkingCalendar;
+use sms_bcast::clock;
+use sms_bcast::error::Error;
+use sms_bcast::lifecycle::{self, Analysis};
+use sms_bcast::record::{self, Kind};
+use sms_bcast::registry::{Registry, Role};
+use sms_bcast::sla::report::{self, FailOn, Report, RequestClocks, Unverified};
+use sms_bcast::sla::{self, Decision, SlaError, Timeline};
+use sms_bcast::workspace::{CONFIG_FILE, Workspace};
+
+use crate::cli::context;
+use crate::cli::output::Format;
+use crate::cli::{Cli, Status};
+
+/// The folder of holiday files in a workspace.
+const CALENDAR_DIR: &str = "calendar";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOnArg {
+    /// An open clock is overdue (always fails).
+    Breach,
+    /// Also a clock that stopped late.
+    Any,
+    /// Also the next year's holiday file missing after September 30.
+    Calendar,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Evaluate at this instant (RFC 3339 with offset) instead of now;
+    /// SMS_BCAST_NOW sets it too.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Only requests first submitted on or after DATE (YYYY-MM-DD, workspace time zone).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<NaiveDate>,
+    /// What makes the run fail (exit 1); comma-separated, e.g. `any,calendar`.
+    /// Breached clocks and requests that do not verify always fail it.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "breach")]
+    pub fail_on: Vec<FailOnArg>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
+    let format = Format::or_table(cli.format);
+    if format == Format::Csv {
+        bail!(
+            "`check` has no csv output: one request has several clocks\n  hint: use --format table, json, junit, github or gitlab"
+        );
+    }
+    let ws = context::open_workspace(cli)?;
+    validate_policy(&ws)?;
+    let registry = Registry::load(&ws.root)?;
+    let calendar = WorkingCalendar::load(&calendar_dir(&ws), ws.config.calendar.clone())?;
+    let now = clock::evaluation_now(args.now.as_deref(), ws.zone)?;
+    let mut report = Report {
+        evaluated_at: now.with_timezone(&ws.zone).fixed_offset(),
+        requests: Vec::new(),
+        unverified: Vec::new(),
+        calendar: calendar.next_year_file_missing(now).into_iter().collect(),
+        fail_on: FailOn {
+            late: args.fail_on.contains(&FailOnArg::Any),
+            calendar: args.fail_on.contains(&FailOnArg::Calendar),
+        },
+    };
+    for id in lifecycle::request_ids(&ws.root)? {
+        let analysis = match Analysis::load(&ws.root, &registry, &id) {
+            Ok(analysis) => analysis,
+            Err(err) => {
+                report.unverified.push(Unverified {
+                    file: format!("{}/{id}", sms_bcast::workspace::REQUESTS_DIR),
+                    request: id,
+                    problems: vec![err.to_string()],
+                });
+                continue;
+            }
+        };
+        if let (Some(since), Some(first)) = (args.since, analysis.first_submission())
+            && first.time.with_timezone(&ws.zone).date_naive() < since
+        {
+            continue;
+        }
+        match timeline(&ws, &analysis) {
+            Ok(timeline) => {
+                let clocks = sla::evaluate(&ws.config.sla, &calendar, &timeline, now)
+                    .map_err(|e| anyhow::anyhow!("request {id}: {e}"))?;
+                report.requests.push(RequestClocks {
+                    file: record::request_file(&id, analysis.revision),
+                    request: id,
+                    clocks,
+                });
+            }
+            Err(problems) => report.unverified.push(Unverified {
+                file: problems
+                    .first()
+                    .map(|(file, _)| file.clone())
+                    .unwrap_or_default(),
+                problems: problems
+                    .into_iter()
+                    .map(|(file, message)| format!("{file}: {message}"))
+                    .collect(),
+                request: id,
+            }),
+        }
+    }
+    for warning in &report.calendar {
+        eprintln!("warning: {warning}");
+    }
+    let out = match format {
+        Format::Json => report::json(&report),
+        Format::Junit => report::junit(&report),
+        Format::Github => report::github(&report),
+        Format::Gitlab => report::gitlab(&report),
+        Format::Table | Format::Csv => report::table(&report),
+    };
+    print!("{out}");
+    Ok(if report.fails() {
+        Status::Problems
+    } else {
+        Status::Success
+    })
+}
+
+/// `calendar/` of the workspace, named as the user would (no `./` prefix).
+fn calendar_dir(ws: &Workspace) -> PathBuf {
+    if ws.root == Path::new(".") {
+        PathBuf::from(CALENDAR_DIR)
+    } else {
+        ws.root.join(CALENDAR_DIR)
+    }
+}
+
+/// Checks what serde could not, naming the line of `sms-bcast.yaml` at fault.
+fn validate_policy(ws: &Workspace) -> Result<()> {
+    let Err(SlaError::Policy {
+        clock,
+        field,
+        message,
+    }) = ws.config.sla.validate()
+    else {
+        return Ok(());
+    };
+    let path = ws.root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    Err(Error::Input {
+        line: clock_line(&text, clock, field),
+        file: path,
+        column: 1,
+        field: format!("sla.clocks[{clock}].{field}"),
+        message,
+        hint: "edit that clock in the `sla:` section; docs/deadlines.md lists the keys".into(),
+    }
+    .into())
+}
+
+/// The 1-based line of `field` in the `clock`-th item of `sla.clocks` (the
+/// item's first line when the field is not written out).
+fn clock_line(text: &str, clock: usize, field: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(sla) = lines.iter().position(|l| l.starts_with("sla:")) else {
+        return 1;
+    };
+    let end = (sla + 1..lines.len())
+        .find(|&i| {
+            let l = lines[i];
+            !l.trim().is_empty() && !l.starts_with([' ', '#', '-'])
+        })
+        .unwrap_or(lines.len());
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let items: Vec<usize> = (sla + 1..end)
+        .filter(|&i| lines[i].trim_start().starts_with("- "))
+        .collect();
+    let Some(outer) = items.iter().map(|&i| indent(lines[i])).min() else {
+        return sla + 1;
+    };
+    let items: Vec<usize> = items
+        .into_iter()
+        .filter(|&i| indent(lines[i]) == outer)
+        .collect();
+    let Some(&start) = items.get(clock) else {
+        return sla + 1;
+    };
+    let stop = items.get(clock + 1).copied().unwrap_or(end);
+    (start..stop)
+        .find(|&i| {
+            let key = lines[i].trim_start().trim_start_matches("- ");
+            key.strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .unwrap_or(start)
+        + 1
+}
+
+/// The current revision's events, or the problems that keep the request from
+/// being evaluated (each as file and message).
+fn timeline(
+    ws: &Workspace,
+    analysis: &Analysis,
+) -> std::result::Result<Timeline, Vec<(String, String)>> {
+    if !analysis.problems.is_empty() {
+        return Err(analysis
+            .problems
+            .iter()
+            .map(|p| (p.file.display().to_string(), p.message.clone()))
+            .collect());
+    }
+    let Some(submission) = analysis.revision_statement() else {
+        return Err(vec![(
+            format!("{}/{}", sms_bcast::workspace::REQUESTS_DIR, analysis.id),
+            "has no valid submission".into(),
+        )]);
+    };
+    let form = analysis.form(&ws.root).map_err(|e| {
+        vec![(
+            record::request_file(&analysis.id, analysis.revision),
+            e.to_string(),
+        )]
+    })?;
+    let end = analysis.end();
+    let at_end = |kind: Kind| end.filter(|s| s.kind == kind).map(|s| s.time);
+    Ok(Timeline {
+        submitted: submission.time,
+        advisor: decision(analysis, Role::Advisor),
+        decider: decision(analysis, Role::Decider),
+        send_after: form.send_after,
+        sent: at_end(Kind::Sent),
+        // An abandoned broadcast ends the request like a withdrawal: its open clocks stop.
+        withdrawn: analysis
+            .withdrawal()
+            .map(|s| s.time)
+            .or(at_end(Kind::Abandon)),
+    })
+}
+
+/// A reviewer role's counting decision on the current revision; a rejection
+/// wins over an approval from a merged clone, as in the lifecycle.
+fn decision(analysis: &Analysis, role: Role) -> Option<Decision> {
+    let decided: Vec<_> = analysis.decisions_of(role).collect();
+    let first = |kind: Kind| {
+        decided
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.time)
+            .min()
+    };
+    match first(Kind::Reject) {
+        Some(at) => Some(Decision {
+            at,
+            approved: false,
+        }),
+        None => first(Kind::Approve).map(|at| Decision { at, approved: true }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock_line;
+
+    #[test]
+    fn policy_errors_point_at_the_clock_field() {
+        let text = "schema: x\nsla:\n  clocks:\n    - name: a\n      start: submitted\n    - start: submitted\n      name: a\n      goal: 1 day\ncalendar:\n  weekdays: [mon]\n";
+        assert_eq!(clock_line(text, 0, "name"), 4);
+        assert_eq!(clock_line(text, 1, "name"), 7);
+        assert_eq!(clock_line(text, 1, "warn_at"), 6, "missing field: the item");
+        assert_eq!(clock_line(text, 5, "name"), 2, "no such item: the section");
+    }
+}
