@@ -4,6 +4,7 @@ mod form;
 mod init;
 mod keygen;
 mod list;
+mod notify;
 mod recipients;
 mod review;
 mod revise;
@@ -46,6 +47,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Check recipient lists.
     Recipients(recipients::Args),
+    /// Deliver queued notices (rejections, approvals, reminders), each exactly once.
+    Notify(notify::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -63,5 +66,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
+        Command::Notify(args) => notify::run(cli, args),
     }
 }
