@@ -232,9 +232,14 @@ impl Reminder {
         if !matches!(self.state, ClockState::DueSoon | ClockState::Breached) {
             return Ok(None);
         }
+        // A clock awaiting the requester reminds that one person, not every requester.
+        let to = match self.awaiting {
+            sla::Role::Requester => Addressee::Requester,
+            role => Addressee::Role(registry_role(role)),
+        };
         Ok(Some(Notice::new(
             &self.request_id,
-            Addressee::Role(registry_role(self.awaiting)),
+            to,
             Cause::Reminder {
                 clock: self.clock.clone(),
                 state: self.state,
@@ -725,6 +730,17 @@ mod tests {
             let r = reminder(state, "2026-12-08T16:00:00+07:00");
             assert_eq!(r.notice().unwrap(), None, "{state}");
         }
+    }
+
+    #[test]
+    fn reminders_address_the_requester_alone_and_reviewers_by_role() {
+        let mut r = reminder(ClockState::DueSoon, "2026-12-08T16:00:00+07:00");
+        assert_eq!(
+            r.notice().unwrap().unwrap().to,
+            Addressee::Role(Role::Advisor)
+        );
+        r.awaiting = sla::Role::Requester;
+        assert_eq!(r.notice().unwrap().unwrap().to, Addressee::Requester);
     }
 
     #[test]
