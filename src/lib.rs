@@ -12,6 +12,7 @@ pub mod gitstore;
 pub mod keys;
 pub mod ledger;
 pub mod lifecycle;
+pub mod notice;
 pub mod phone;
 pub mod recipients;
 pub mod record;

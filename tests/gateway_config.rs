@@ -257,4 +257,45 @@ fn max_parts_read_from_the_config_equals_what_the_built_gateway_applies() {
     let kannel = parse("kind: kannel\nurl: http://127.0.0.1:13013/cgi-bin/sendsms\nusername: u\npassword_env: GW_CONFIG_TEST_PASSWORD").unwrap();
     assert_eq!(kannel.max_parts(), 1);
     assert_eq!(GatewayConfig::default_outbox().max_parts(), 10);
+fn configured_gives_the_embedded_outbox_without_configuration() {
+    use sms_bcast::gateway::{Outcome, OutgoingSms, configured};
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join(".sms-bcast");
+    let gateway = configured(&BTreeMap::new(), "outbox", &state).unwrap();
+    let outcome = gateway.send(&OutgoingSms {
+        to: "+6281200000001",
+        text: "uji",
+        encoding: sms_bcast::smstext::Encoding::Gsm7,
+        reference: "r1",
+    });
+    assert!(matches!(outcome, Outcome::Accepted { .. }), "{outcome:?}");
+    let names: Vec<String> = std::fs::read_dir(state.join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert!(names[0].starts_with("OUTC_+6281200000001_"), "{names:?}");
+}
+
+#[test]
+fn configured_uses_the_workspace_entry_and_names_the_known_ones() {
+    use sms_bcast::gateway::configured;
+    let dir = tempfile::tempdir().unwrap();
+    let ws: Workspace =
+        serde_yaml::from_str("gateways:\n  outbox:\n    kind: outbox\n    path: spool\n").unwrap();
+    let gateway = configured(&ws.gateways, "outbox", dir.path()).unwrap();
+    assert_eq!(gateway.name(), "outbox");
+    assert!(
+        dir.path().join("spool").is_dir(),
+        "the configured path is used"
+    );
+    let error = configured(&ws.gateways, "kanel", dir.path())
+        .err()
+        .expect("an unknown name is refused");
+    let text = error.to_string();
+    assert!(matches!(error, GatewayError::Unknown { .. }), "{error:?}");
+    assert!(
+        text.contains("`kanel`") && text.contains("configured: outbox"),
+        "{text}"
+    );
 }

@@ -57,6 +57,7 @@ mod outbox;
 mod playsms;
 mod twilio;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use http::{HttpConfig, HttpMessageId, HttpMethod, HttpSuccess};
@@ -161,6 +162,10 @@ pub enum GatewayError {
     },
     #[error("gateway `{gateway}`: cannot set up the HTTP client: {detail}")]
     HttpClient { gateway: String, detail: String },
+    #[error(
+        "there is no gateway `{gateway}` in sms-bcast.yaml (configured: {known}); add it under `gateways:` or name one that exists"
+    )]
+    Unknown { gateway: String, known: String },
 }
 
 /// Sets up the gateway `name` from its configuration: reads the credentials
@@ -179,6 +184,36 @@ pub fn build(
         GatewayConfig::Twilio(c) => Box::new(twilio::Twilio::new(name, c)?),
         GatewayConfig::Http(c) => Box::new(http::HttpGateway::new(name, c)?),
     })
+}
+
+/// The gateway `name` of a workspace: its entry under `gateways:`, else, for
+/// `outbox`, the embedded default (a Gammu SMSD spool in `<state_dir>/outbox`),
+/// which needs no configuration. Relative spool paths are taken from `state_dir`.
+pub fn configured(
+    gateways: &BTreeMap<String, GatewayConfig>,
+    name: &str,
+    state_dir: &Path,
+) -> Result<Box<dyn Gateway>, GatewayError> {
+    match gateways.get(name) {
+        Some(config) => build(name, config, state_dir),
+        None if name == "outbox" => Ok(Box::new(outbox::Outbox::new(
+            name,
+            &OutboxConfig::default(),
+            state_dir,
+        )?)),
+        None => Err(GatewayError::Unknown {
+            gateway: name.to_owned(),
+            known: std::iter::once("outbox")
+                .chain(
+                    gateways
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| *k != "outbox"),
+                )
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
 }
 
 fn invalid(gateway: &str, field: &'static str, problem: impl Into<String>) -> GatewayError {

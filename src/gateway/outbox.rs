@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{Gateway, GatewayError, Outcome, OutgoingSms, check_max_parts, invalid};
 
 /// `kind: outbox`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxConfig {
     /// Spool folder (Gammu's `OutboxPath`); relative to the spool base.

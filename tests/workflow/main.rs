@@ -12,3 +12,4 @@ mod lifecycle;
 mod preview;
 mod refusals;
 mod tamper;
+mod notify;

@@ -7,6 +7,7 @@ mod init;
 mod keygen;
 mod list;
 mod preview;
+mod notify;
 mod recipients;
 mod review;
 mod revise;
@@ -56,6 +57,8 @@ pub enum Command {
     Recipients(recipients::Args),
     /// Every deadline of every request; exit 1 when one is overdue (for CI).
     Check(check::Args),
+    /// Deliver queued notices (rejections, approvals, reminders), each exactly once.
+    Notify(notify::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -76,5 +79,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Preview(args) => preview::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
         Command::Check(args) => check::run(cli, args),
+        Command::Notify(args) => notify::run(cli, args),
     }
 }

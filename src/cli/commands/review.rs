@@ -3,6 +3,7 @@
 
 use anyhow::{Result, bail};
 use sms_bcast::lifecycle::Analysis;
+use sms_bcast::notice;
 use sms_bcast::record::Kind;
 use sms_bcast::registry::Role;
 
@@ -90,10 +91,13 @@ fn decide(
     } else {
         "Reject"
     };
+    // Notices are only queued here, in the decision's own commit; delivery
+    // (`sms-bcast notify`) happens elsewhere, so it can never fail a decision.
+    let notices = notice::for_decision(&signed, &registry);
     context::commit_record(
         &ws,
         &signed,
-        Vec::new(),
+        notices.iter().map(notice::Notice::file).collect(),
         &format!("{verb} request {id} as {role}"),
     )?;
     match (kind, role) {
@@ -104,6 +108,16 @@ fn decide(
             println!("{id}: approved by the decider; ready for the operator to send.")
         }
         _ => println!("{id}: rejected by the {role}; the requester may revise or withdraw it."),
+    }
+    if !notices.is_empty() {
+        println!(
+            "{} notice(s) queued; `sms-bcast notify` delivers them.",
+            notices.len()
+        );
+    } else if (kind, role) == (Kind::Approve, Role::Decider) {
+        eprintln!(
+            "warning: no operator in the registry has a phone, so none is notified\n  hint: an admin sets it with `sms-bcast roles add --name NAME --public-key KEY --role operator --phone NUMBER`"
+        );
     }
     Ok(Status::Success)
 }
