@@ -122,7 +122,8 @@ impl Notice {
             }
             // Once per request, clock and state, whatever else differs.
             Cause::Reminder { clock, state, .. } => format!(
-                "reminder-{clock}-{state}-{}",
+                "reminder-{}-{state}-{}",
+                clock.replace(' ', "-"),
                 short_digest(&format!("reminder\n{}\n{clock}\n{state}", self.request_id))
             ),
         }
@@ -222,11 +223,11 @@ impl Reminder {
             && self
                 .clock
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                .all(|b| b.is_ascii_alphanumeric() || b"-_ ".contains(&b));
         if !clock_ok {
             return Err(Error::refused(
                 format!("`{}` is not a clock name", self.clock),
-                "clock names are the keys under `sla: clocks:` in sms-bcast.yaml (letters, digits, - and _)",
+                "clock names are the `name:` of each clock under `sla: clocks:` in sms-bcast.yaml (letters, digits, spaces, - and _)",
             ));
         }
         if !matches!(self.state, ClockState::DueSoon | ClockState::Breached) {

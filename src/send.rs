@@ -274,11 +274,11 @@ impl Shared<'_> {
             self.halt(STOP_REQUESTED);
             return true;
         }
-        if let Some(quiet) = &self.options.quiet_hours {
-            if quiet.contains(self.clock.local_now().time()) {
-                self.halt(STOP_QUIET);
-                return true;
-            }
+        if let Some(quiet) = &self.options.quiet_hours
+            && quiet.contains(self.clock.local_now().time())
+        {
+            self.halt(STOP_QUIET);
+            return true;
         }
         false
     }
@@ -378,12 +378,12 @@ where
             "concurrency must be at least 1; use --concurrency 1 or more".into(),
         ));
     }
-    if let Some(rate) = options.rate {
-        if !(rate.is_finite() && rate > 0.0) {
-            return Err(SendError::Options(format!(
-                "rate must be a positive number of recipients per second, got {rate}"
-            )));
-        }
+    if let Some(rate) = options.rate
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        return Err(SendError::Options(format!(
+            "rate must be a positive number of recipients per second, got {rate}"
+        )));
     }
     let started = clock.local_now();
     let shared = Shared {

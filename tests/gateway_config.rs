@@ -257,6 +257,9 @@ fn max_parts_read_from_the_config_equals_what_the_built_gateway_applies() {
     let kannel = parse("kind: kannel\nurl: http://127.0.0.1:13013/cgi-bin/sendsms\nusername: u\npassword_env: GW_CONFIG_TEST_PASSWORD").unwrap();
     assert_eq!(kannel.max_parts(), 1);
     assert_eq!(GatewayConfig::default_outbox().max_parts(), 10);
+}
+
+#[test]
 fn configured_gives_the_embedded_outbox_without_configuration() {
     use sms_bcast::gateway::{Outcome, OutgoingSms, configured};
     let dir = tempfile::tempdir().unwrap();

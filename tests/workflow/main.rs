@@ -4,12 +4,12 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod check;
 mod clones;
 mod forms;
 mod keys;
-mod check;
 mod lifecycle;
+mod notify;
 mod preview;
 mod refusals;
 mod tamper;
-mod notify;

@@ -270,3 +270,38 @@ fn reminders_go_to_the_awaited_reviewers_once_and_stale_ones_are_dropped() {
     assert!(outbox(&env).is_empty());
     assert!(Path::new(&env.ws.join(".sms-bcast/notify/lock")).exists());
 }
+
+#[test]
+fn check_notify_queues_a_reminder_once_per_request_clock_and_state() {
+    let env = TestEnv::new();
+    // Submitted Monday 09:00; by Tuesday 08:00 both review clocks are past 75%.
+    let id = env.submit(ANI, "Jadwal");
+    let before = commit_count(&env);
+    let out = env.run(&["check", "--notify", "--now", "2026-12-08T08:00:00+07:00"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "due soon is not a failure: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(commit_count(&env) > before, "reminders are committed");
+    let queued = notices(&env, &id).len();
+    assert!(queued >= 1, "a reminder for the advisor review is queued");
+    // Running check again in the same state queues nothing new.
+    let again = commit_count(&env);
+    env.run(&["check", "--notify", "--now", "2026-12-08T08:30:00+07:00"]);
+    assert_eq!(
+        (commit_count(&env), notices(&env, &id).len()),
+        (again, queued)
+    );
+    // Breached is a new state: one more reminder.
+    let out = env.run(&["check", "--notify", "--now", "2026-12-09T08:00:00+07:00"]);
+    assert_eq!(out.status.code(), Some(1), "a breach fails check");
+    assert!(notices(&env, &id).len() > queued);
+    let (code, text) = notify(&env, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        outbox(&env).iter().any(|(_, text)| text.contains(&id)),
+        "the advisors are reminded"
+    );
+}

@@ -15,6 +15,8 @@ use sms_bcast::sla::report::{self, FailOn, Report, RequestClocks, Unverified};
 use sms_bcast::sla::{self, Decision, SlaError, Timeline};
 use sms_bcast::workspace::{CONFIG_FILE, Workspace};
 
+use sms_bcast::notice::{self, Reminder};
+
 use crate::cli::context;
 use crate::cli::output::Format;
 use crate::cli::{Cli, Status};
@@ -45,6 +47,10 @@ pub struct Args {
     /// Breached clocks and requests that do not verify always fail it.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "breach")]
     pub fail_on: Vec<FailOnArg>,
+    /// Queue a reminder to whoever must act on each clock that is due soon or
+    /// breached (once per request, clock and state; `sms-bcast notify` delivers them).
+    #[arg(long)]
+    pub notify: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
@@ -112,6 +118,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     for warning in &report.calendar {
         eprintln!("warning: {warning}");
     }
+    if args.notify {
+        queue_reminders(&ws, &report)?;
+    }
     let out = match format {
         Format::Json => report::json(&report),
         Format::Junit => report::junit(&report),
@@ -125,6 +134,34 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     } else {
         Status::Success
     })
+}
+
+/// Queues (and commits) a reminder for every clock that is due soon or breached
+/// and awaits someone; each request, clock and state is reminded once, ever.
+fn queue_reminders(ws: &Workspace, report: &Report) -> Result<()> {
+    let reminders: Vec<Reminder> = report
+        .requests
+        .iter()
+        .flat_map(|request| {
+            request.clocks.iter().filter_map(|clock| {
+                Some(Reminder {
+                    request_id: request.request.clone(),
+                    clock: clock.clock.clone(),
+                    state: clock.state,
+                    awaiting: clock.awaiting?,
+                    due: clock.due?,
+                })
+            })
+        })
+        .collect();
+    let queued = notice::queue_reminders(&ws.root, &reminders)?;
+    if !queued.is_empty() {
+        eprintln!(
+            "Queued {} reminder(s); `sms-bcast notify` delivers them.",
+            queued.len()
+        );
+    }
+    Ok(())
 }
 
 /// `calendar/` of the workspace, named as the user would (no `./` prefix).
