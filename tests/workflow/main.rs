@@ -4,4 +4,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod lifecycle;
+mod send;

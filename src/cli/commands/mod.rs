@@ -8,6 +8,7 @@ mod recipients;
 mod review;
 mod revise;
 mod roles;
+mod send;
 mod show;
 mod submit;
 mod verify;
@@ -46,6 +47,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Check recipient lists.
     Recipients(recipients::Args),
+    /// Send an approved request through a gateway (operator): claim, send, record the result.
+    Send(send::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -63,5 +66,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Show(args) => show::run(cli, args),
         Command::Verify(args) => verify::run(cli, args),
         Command::Recipients(args) => recipients::run(cli, args),
+        Command::Send(args) => send::run(cli, args),
     }
 }
