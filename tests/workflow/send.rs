@@ -815,7 +815,7 @@ fn sigkill_at_several_points_then_resume_sends_nobody_twice_and_loses_nobody() {
 /// Throughput through `sms-bcast send` against the real loopback Kannel; prints the figure.
 #[test]
 fn throughput_through_send_against_kannel() {
-    const COUNT: usize = 500;
+    const COUNT: usize = 1000;
     let Some(stack) = kannel::start(1) else {
         return;
     };
