@@ -393,12 +393,22 @@ fn claimed_then_killed(env: &TestEnv, id: &str, server: &Server) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+    // While it runs, a second send of the same request in this clone refuses (lock).
+    let second = env.fails_as(OPERATOR, &["send", id, "--gateway", "outbox"], 2);
+    assert!(
+        second.contains("another `sms-bcast send` of this request is running"),
+        "{second}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(
         commits(env) - before,
         1,
         "the claim was committed before the first message"
+    );
+    assert!(
+        outbox_files(env).is_empty(),
+        "the refused send sent nothing"
     );
 }
 
@@ -681,6 +691,90 @@ fn a_throttling_gateway_ends_with_all_delivered_none_twice() {
     let outcomes = results(&env, &id);
     assert_eq!(outcomes.len(), 3);
     assert!(outcomes.values().all(|o| o == "accepted"), "{outcomes:?}");
+}
+
+#[test]
+fn jasmin_throughput_exceeded_is_throttling_and_ends_with_all_delivered_once() {
+    let env = TestEnv::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let server = Server::start(move |_| {
+        if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+            Reply::new(403, "Error \"User throughput exceeded\"")
+        } else {
+            Reply::new(200, "Success \"07033084-5cfd-4812-90a4-e4d24ffb6e3d\"")
+        }
+    });
+    configure(
+        &env,
+        &format!(
+            "gateways:\n  jasmin:\n    kind: jasmin\n    url: {}\n    username: bpbd\n    password_env: {PASSWORD_VAR}\n",
+            server.url("/send")
+        ),
+    );
+    let id = env.approved_request("Jasmin");
+    let out = run_with(
+        &env,
+        OPERATOR,
+        &["send", &id, "--gateway", "jasmin", "--concurrency", "1"],
+        &[(PASSWORD_VAR, SECRET)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    assert_eq!(server.requests().len(), 5, "2 throttled + 3 accepted");
+    let outcomes = results(&env, &id);
+    assert_eq!(outcomes.len(), 3);
+    assert!(outcomes.values().all(|o| o == "accepted"), "{outcomes:?}");
+}
+
+#[test]
+fn ctrl_c_stops_the_run_cleanly_and_a_second_run_finishes_it() {
+    let env = TestEnv::new();
+    let (server, calls) = counting_gateway(&env, |_| Reply::new(200, "OK"));
+    add_list(&env, "delapan.csv", &list_of(&numbers(8)));
+    let id = approved(
+        &env,
+        "Interupsi",
+        "Rapat RT Senin malam.",
+        "recipients/delapan.csv",
+        "",
+    );
+    let before = commits(&env);
+    let child = env
+        .process_as(
+            OPERATOR,
+            &["send", &id, "--rate", "2", "--concurrency", "1"],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while calls.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the send never reached the gateway"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let out = child.wait_with_output().unwrap();
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("stopped: interrupted"), "{text}");
+    assert_eq!(commits(&env) - before, 1, "only the claim");
+    let first = server.requests().len();
+    assert!(first < 8, "stopped early ({first} sent)");
+
+    let out = env.run_as(OPERATOR, &["send", &id, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let counts = calls_per_number(&server);
+    assert_eq!(counts.len(), 8);
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    assert_eq!(state_of(&env, &id), "sent");
 }
 
 #[test]
