@@ -147,6 +147,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         request_id: args.id.clone(),
         content_digest: content_digest(&analysis),
     };
+    // From here Ctrl-C only raises the stop flag: the claim commit is never torn,
+    // and a stop before the engine starts leaves every recipient pending.
+    let stop = StopFlag::new();
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.stop()).context("cannot catch Ctrl-C")?;
     // Locked from here: a second `send` of this request in this clone refuses.
     let mut ledger = Ledger::open(&ledger_path, &header)?;
     if ledger.repaired_bytes() > 0 || !ledger.recovered().is_empty() {
@@ -172,9 +177,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         )?
     };
 
-    let stop = StopFlag::new();
-    let flag = stop.clone();
-    ctrlc::set_handler(move || flag.stop()).context("cannot catch Ctrl-C")?;
     let options = SendOptions {
         rate: args.rate.or(ws.config.send.rate),
         concurrency: args.concurrency.unwrap_or(ws.config.send.concurrency),
@@ -769,6 +771,9 @@ fn print_plan(
     Ok(())
 }
 
+/// Failed and unknown recipients listed in the table output; JSON lists all.
+const LISTED: usize = 20;
+
 fn report(
     cli: &Cli,
     id: &str,
@@ -814,8 +819,14 @@ fn report(
     ]);
     println!("{table}");
     for (what, problems) in [("failed", &summary.failed), ("unknown", &summary.unknown)] {
-        for p in problems {
+        for p in problems.iter().take(LISTED) {
             println!("{what}: {} — {}", p.number, p.reason);
+        }
+        if problems.len() > LISTED {
+            println!(
+                "… and {} more {what} (all are in --format json, and in the results file once committed)",
+                problems.len() - LISTED
+            );
         }
     }
     match results_file {
