@@ -680,7 +680,10 @@ fn test_send(
             Ok(Status::Success)
         }
         other => {
-            eprintln!("test message to {masked} not accepted: {other:?}");
+            eprintln!(
+                "test message to {masked} not accepted: {}",
+                scrub_numbers(&format!("{other:?}"))
+            );
             Ok(Status::Problems)
         }
     }
