@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole SMS broadcast SOP on a temporary copy of the sample workspace:
 # keys for five people, init, registry, submit, both approvals, a rejected
-# second request, list, verify. Needs no input and no network.
+# second request, list, verify, then the operator sends the approved request
+# through the embedded outbox (Gammu spool files). Needs no input and no network.
 #
 #   bash examples/sop-walkthrough.sh            # builds sms-bcast if needed
 #   SMS_BCAST_BIN=/path/to/sms-bcast bash examples/sop-walkthrough.sh
@@ -82,3 +83,19 @@ sb show "$first"
 step "Anyone with the repository and the trust anchor proves the whole history offline"
 sb verify
 git -C "$ws" log --format='%h %s' | head -20
+
+step "The operator checks what would be sent (nothing leaves, nothing is written)"
+export SMS_BCAST_NOW="2026-12-07T15:30:00+07:00" SMS_BCAST_KEY="$keys/operator.key"
+sb send "$first" --dry-run
+
+step "The operator sends it through the default gateway, the embedded outbox (a Gammu SMSD spool)"
+# The claim is committed before the first message; the sent record and the
+# per-recipient results after the last one. No gateway configuration is needed.
+sb send "$first"
+
+step "The request is sent, and the whole history still verifies"
+sb list
+sb verify
+git -C "$ws" log --format='%h %s' -3
+echo "Outbox spool (one file per recipient, Gammu SMSD 'files' format): $ws/.sms-bcast/outbox"
+ls "$ws/.sms-bcast/outbox"

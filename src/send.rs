@@ -83,6 +83,27 @@ impl Default for QuietHours {
 }
 
 impl QuietHours {
+    /// Reads `send.quiet_hours` of `sms-bcast.yaml`: `HH:MM-HH:MM` (local time),
+    /// or `off` for no window (`None`).
+    pub fn parse_setting(text: &str) -> Result<Option<QuietHours>, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") || text.eq_ignore_ascii_case("none") {
+            return Ok(None);
+        }
+        let bad = || {
+            format!(
+                "send.quiet_hours `{text}` is not a window like 21:00-06:00 (or `off`); fix it in sms-bcast.yaml"
+            )
+        };
+        let (start, end) = text.split_once('-').ok_or_else(bad)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| bad());
+        let (start, end) = (time(start)?, time(end)?);
+        if start == end {
+            return Err(bad());
+        }
+        Ok(Some(QuietHours { start, end }))
+    }
+
     /// Whether `time` falls in the window (start inclusive, end exclusive; the
     /// window may wrap past midnight).
     pub fn contains(&self, time: NaiveTime) -> bool {
@@ -1226,6 +1247,18 @@ mod tests {
         assert_eq!(mask_phone("081200001234"), "081200**1234");
         assert_eq!(mask_phone("+62812345"), "+62**2345");
         assert_eq!(mask_phone("12345"), "*****");
+    }
+
+    #[test]
+    fn quiet_hours_setting_is_a_window_or_off() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let quiet = QuietHours::parse_setting("22:30-05:15").unwrap().unwrap();
+        assert_eq!((quiet.start, quiet.end), (t(22, 30), t(5, 15)));
+        assert_eq!(QuietHours::parse_setting("off").unwrap(), None);
+        for bad in ["21-06", "21:00", "25:00-06:00", "06:00-06:00"] {
+            let error = QuietHours::parse_setting(bad).unwrap_err();
+            assert!(error.contains("21:00-06:00"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -344,3 +344,25 @@ pub fn git_in(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+impl TestEnv {
+    /// The binary as a plain process (to spawn, signal or kill), in the workspace,
+    /// with the same clean environment as [`TestEnv::cmd`], signing as `who`.
+    pub fn process_as(&self, who: &str, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sms-bcast"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("XDG_STATE_HOME", self.home.join(".state"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("SMS_BCAST_NOW", self.now.borrow().as_str())
+            .env("SMS_BCAST_KEY", self.secret_key(who))
+            .current_dir(&self.ws)
+            .args(args);
+        if !self.anchor.is_empty() {
+            cmd.env("SMS_BCAST_TRUST", &self.anchor);
+        }
+        cmd
+    }
+}

@@ -13,3 +13,7 @@ mod notify;
 mod preview;
 mod refusals;
 mod tamper;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod send;

@@ -12,6 +12,7 @@ mod recipients;
 mod review;
 mod revise;
 mod roles;
+mod send;
 mod show;
 mod submit;
 mod verify;
@@ -59,6 +60,8 @@ pub enum Command {
     Check(check::Args),
     /// Deliver queued notices (rejections, approvals, reminders), each exactly once.
     Notify(notify::Args),
+    /// Send an approved request through a gateway (operator): claim, send, record the result.
+    Send(send::Args),
 }
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
@@ -80,5 +83,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Recipients(args) => recipients::run(cli, args),
         Command::Check(args) => check::run(cli, args),
         Command::Notify(args) => notify::run(cli, args),
+        Command::Send(args) => send::run(cli, args),
     }
 }
