@@ -172,7 +172,12 @@ impl TestEnv {
 
     /// The binary run in `dir` (another clone of the workspace).
     pub fn cmd_in(&self, dir: &Path) -> Command {
-        let mut cmd = Command::cargo_bin("sms-bcast").unwrap();
+        Command::from_std(self.std_cmd_in(dir))
+    }
+
+    /// The same as a plain `std::process::Command`, for tests that wire stdio themselves.
+    pub fn std_cmd_in(&self, dir: &Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sms-bcast"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)

@@ -122,3 +122,21 @@ fn the_blank_form_names_every_field() {
         assert!(blank.contains(field), "{field}");
     }
 }
+
+#[test]
+fn a_format_the_command_cannot_write_is_refused() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["list", "--format", "junit"],
+        vec!["form", "--format", "json"],
+        vec!["verify", "--format", "csv"],
+        vec!["roles", "list", "--format", "gitlab"],
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("has no"),
+            "{args:?}"
+        );
+    }
+}

@@ -59,3 +59,38 @@ fn a_request_goes_from_form_to_approved_one_signed_commit_per_step() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("3 signed record(s)"), "{text}");
 }
+
+#[test]
+fn a_closed_pipe_ends_listing_commands_quietly() {
+    let env = TestEnv::new();
+    let id = env.approved_request("Jadwal");
+    for args in [
+        vec!["list"],
+        vec!["list", "--format", "json"],
+        vec!["show", id.as_str()],
+        vec!["roles", "list"],
+        vec!["verify"],
+        vec!["check", "--format", "json"],
+        vec!["preview", id.as_str(), "--format", "json"],
+        vec!["recipients", "check"],
+        vec!["form"],
+        vec!["generate", "completion", "bash"],
+    ] {
+        // The reading end is closed before the command starts: every write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = env
+            .std_cmd_in(&env.ws)
+            .args(&args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}

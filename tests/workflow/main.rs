@@ -12,8 +12,8 @@ mod lifecycle;
 mod notify;
 mod preview;
 mod refusals;
-mod tamper;
 #[path = "../support/mod.rs"]
 mod support;
+mod tamper;
 
 mod send;

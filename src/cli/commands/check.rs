@@ -128,7 +128,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         Format::Gitlab => report::gitlab(&report),
         Format::Table | Format::Csv => report::table(&report),
     };
-    print!("{out}");
+    out!("{out}");
     Ok(if report.fails() {
         Status::Problems
     } else {

@@ -20,14 +20,17 @@ pub enum Command {
 }
 
 pub fn run(_cli: &Cli, command: &Command) -> Result<Status> {
-    let mut stdout = std::io::stdout().lock();
+    // Rendered into memory first: clap_complete panics on a write error (a closed pipe).
+    let mut text = Vec::new();
     let mut definition = Cli::command();
     match command {
-        Command::Man => clap_mangen::Man::new(definition).render(&mut stdout)?,
+        Command::Man => clap_mangen::Man::new(definition).render(&mut text)?,
         Command::Completion { shell } => {
-            clap_complete::generate(*shell, &mut definition, "sms-bcast", &mut stdout)
+            clap_complete::generate(*shell, &mut definition, "sms-bcast", &mut text)
         }
     }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&text)?;
     stdout.flush()?;
     Ok(Status::Success)
 }

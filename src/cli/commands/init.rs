@@ -105,19 +105,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     );
     gitstore::commit_files(&dir, &files, &message, &args.name, key.id())?;
     trust::remember_highest(&repo_id, 1)?;
-    println!(
+    outln!(
         "Initialised sms-bcast workspace in {} (repository id {repo_id}).",
         dir.display()
     );
-    println!("Trust anchor: {anchor}");
+    outln!("Trust anchor: {anchor}");
     if !args.no_pin {
         let file = trust::pin(&anchor)?;
-        println!("Pinned for this user in {}.", file.display());
+        outln!("Pinned for this user in {}.", file.display());
     }
-    println!(
+    outln!(
         "Everyone else pins it with `--trust ANCHOR`, SMS_BCAST_TRUST=ANCHOR, or a line in ~/.config/sms-bcast/trust."
     );
-    println!(
+    outln!(
         "Hand the anchor over a channel you trust (not through the repository): it is what makes the registry trusted."
     );
     Ok(Status::Success)

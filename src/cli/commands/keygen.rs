@@ -61,7 +61,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<Status> {
     write_private(&secret_path, generated.secret_file.as_bytes())?;
     std::fs::write(&public_path, &generated.public_file)
         .with_context(|| format!("cannot write {}", public_path.display()))?;
-    println!("{}", generated.id);
+    outln!("{}", generated.id);
     eprintln!(
         "Wrote {} (secret: keep it to yourself) and {} (public: give it to an admin).",
         secret_path.display(),

@@ -61,7 +61,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<Status> {
         rows.push(summary(&ws, &registry, &analysis));
     }
     match Format::or_table(cli.format) {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
         _ => {
             let mut table = Table::new();
             table.set_header([
@@ -104,11 +104,11 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<Status> {
                 ]);
             }
             if rows.is_empty() {
-                println!(
+                outln!(
                     "No requests yet. `sms-bcast form > request.yaml`, fill it in, then `sms-bcast submit request.yaml`."
                 );
             } else {
-                println!("{table}");
+                outln!("{table}");
             }
         }
     }

@@ -20,6 +20,9 @@ mod withdraw;
 
 use clap::Subcommand;
 
+use clap::ValueEnum;
+
+use super::output::Format;
 use super::{Cli, Status};
 
 #[derive(Debug, Subcommand)]
@@ -64,7 +67,53 @@ pub enum Command {
     Send(send::Args),
 }
 
+impl Command {
+    /// The `--format` values this command can write.
+    fn formats(&self) -> &'static [Format] {
+        use Format::*;
+        match self {
+            Command::List(_) | Command::Show(_) | Command::Verify(_) | Command::Send(_) => {
+                &[Table, Json]
+            }
+            Command::Roles(roles::Command::List) => &[Table, Json],
+            Command::Preview(_) | Command::Recipients(_) => &[Table, Json, Csv],
+            Command::Check(_) => &[Table, Json, Junit, Github, Gitlab],
+            _ => &[Table],
+        }
+    }
+}
+
+/// Refuses a `--format` the command cannot write (rather than ignoring it).
+fn check_format(cli: &Cli) -> anyhow::Result<()> {
+    let allowed = cli.command.formats();
+    match cli.format {
+        Some(format) if !allowed.contains(&format) => {
+            let names: Vec<String> = allowed
+                .iter()
+                .map(|f| {
+                    f.to_possible_value()
+                        .map(|v| v.get_name().to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let name = format
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
+            if names.len() == 1 {
+                anyhow::bail!("this command has no `{name}` output\n  hint: leave out --format");
+            }
+            anyhow::bail!(
+                "this command has no `{name}` output\n  hint: use --format {}",
+                names.join(", ")
+            );
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
+    check_format(cli)?;
     match &cli.command {
         Command::Init(args) => init::run(cli, args),
         Command::Keygen(args) => keygen::run(cli, args),

@@ -68,7 +68,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                 Ok(n) => n,
                 Err(why) => {
                     tally.failed += 1;
-                    println!("failed     {}: {why}", q.path.display());
+                    progress!("failed     {}: {why}", q.path.display());
                     continue;
                 }
             };
@@ -80,13 +80,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                 Ok(plan) => plan,
                 Err(why) => {
                     tally.failed += 1;
-                    println!("failed     {id} {}: {why}", q.stem);
+                    progress!("failed     {id} {}: {why}", q.stem);
                     continue;
                 }
             };
             let (text, targets) = match plan {
                 Plan::Stale { why } => {
-                    println!("stale      {id} {}: {why}; not sent", q.stem);
+                    progress!("stale      {id} {}: {why}; not sent", q.stem);
                     let record = Delivery {
                         schema: notice::DELIVERY_SCHEMA.into(),
                         request_id: id.clone(),
@@ -117,7 +117,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                     Ok(phone) => phone.clone(),
                     Err(why) => {
                         tally.failed += 1;
-                        println!("failed     {label}: {why}");
+                        progress!("failed     {label}: {why}");
                         continue;
                     }
                 };
@@ -137,7 +137,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                 };
                 if in_doubt && !args.resend_unknown {
                     tally.unknown += 1;
-                    println!(
+                    progress!(
                         "unknown    {label} {masked}: may have been sent before; not resent (`--resend-unknown` sends it again)"
                     );
                     if recorded.is_none() {
@@ -158,14 +158,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                 match outcome {
                     Outcome::Accepted { message_id } => {
                         tally.delivered += 1;
-                        println!("delivered  {label} {masked}");
+                        progress!("delivered  {label} {masked}");
                         record.outcome = Delivered::Accepted;
                         record.message_id = message_id;
                         files.push(record.file(path));
                     }
                     Outcome::Unknown { detail } => {
                         tally.unknown += 1;
-                        println!("unknown    {label} {masked}: {detail}; not resent");
+                        progress!("unknown    {label} {masked}: {detail}; not resent");
                         record.detail = detail;
                         files.push(record.file(path));
                     }
@@ -174,7 +174,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                     | Outcome::PermanentFailure { detail } => {
                         // Not taken: nothing to record; the next run tries again.
                         tally.failed += 1;
-                        println!("failed     {label} {masked}: {detail}");
+                        progress!("failed     {label} {masked}: {detail}");
                         journal.clear(&path)?;
                     }
                 }
@@ -193,9 +193,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             journal.clear(path)?;
         }
     }
-    println!(
+    outln!(
         "{} delivered, {} failed, {} unknown",
-        tally.delivered, tally.failed, tally.unknown
+        tally.delivered,
+        tally.failed,
+        tally.unknown
     );
     Ok(if tally.failed + tally.unknown == 0 {
         Status::Success

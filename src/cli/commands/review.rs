@@ -102,15 +102,15 @@ fn decide(
     )?;
     match (kind, role) {
         (Kind::Approve, Role::Advisor) => {
-            println!("{id}: approved by the advisor; awaiting the decider.")
+            outln!("{id}: approved by the advisor; awaiting the decider.")
         }
         (Kind::Approve, _) => {
-            println!("{id}: approved by the decider; ready for the operator to send.")
+            outln!("{id}: approved by the decider; ready for the operator to send.")
         }
-        _ => println!("{id}: rejected by the {role}; the requester may revise or withdraw it."),
+        _ => outln!("{id}: rejected by the {role}; the requester may revise or withdraw it."),
     }
     if !notices.is_empty() {
-        println!(
+        outln!(
             "{} notice(s) queued; `sms-bcast notify` delivers them.",
             notices.len()
         );

@@ -53,7 +53,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         vec![(form_file, prepared.bytes)],
         &format!("Revise request {} (revision {revision})", args.id),
     )?;
-    println!("{} revision {revision}: reviews start again.", args.id);
+    outln!("{} revision {revision}: reviews start again.", args.id);
     eprintln!(
         "{summary}\n  see who gets what: sms-bcast preview {}",
         args.id

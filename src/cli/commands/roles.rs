@@ -179,7 +179,7 @@ fn change(
     let message = gitstore::message(subject, &[("Sms-Bcast-Registry", format!("v{version}"))]);
     gitstore::commit_files(&ws.root, &files, &message, &signer, keys[0].id())?;
     sms_bcast::trust::remember_highest(registry.repo_id(), version)?;
-    println!("{subject}: registry version {version}.");
+    outln!("{subject}: registry version {version}.");
     Ok(Status::Success)
 }
 
@@ -208,7 +208,7 @@ fn list(cli: &Cli, registry: &Registry) -> Result<()> {
                     "name": r.name, "key": r.key, "at": r.at.to_rfc3339(), "reason": r.reason,
                 })).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?);
         }
         _ => {
             let mut table = Table::new();
@@ -225,13 +225,14 @@ fn list(cli: &Cli, registry: &Registry) -> Result<()> {
                     p.phone.clone().unwrap_or_default(),
                 ]);
             }
-            println!(
+            outln!(
                 "Registry version {} (admin threshold {})",
-                doc.version, doc.admin_threshold
+                doc.version,
+                doc.admin_threshold
             );
-            println!("{table}");
+            outln!("{table}");
             for r in &doc.revoked {
-                println!(
+                outln!(
                     "revoked: {} ({}) on {}: {}",
                     r.name,
                     keys::short_id(&r.key),

@@ -625,13 +625,16 @@ fn abandon(
         &format!("Abandon sending request {id}"),
     )?;
     match Format::or_table(cli.format) {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::json!({"id": id, "state": "abandoned", "counts": counts, "results_file": results_file})
         ),
-        _ => println!(
+        _ => outln!(
             "{id}: abandoned with {} accepted, {} failed, {} unknown, {} never sent; results in {results_file}",
-            counts.accepted, counts.failed, counts.unknown, counts.pending
+            counts.accepted,
+            counts.failed,
+            counts.unknown,
+            counts.pending
         ),
     }
     Ok(Status::Success)
@@ -671,7 +674,7 @@ fn test_send(
     match outcome {
         // The message id is not shown: some gateways (outbox) put the number in it.
         Outcome::Accepted { .. } => {
-            println!(
+            outln!(
                 "test message to {masked} accepted by `{}` ({} part(s), {}); the broadcast was not started",
                 gateway.name(),
                 sample.parts,
@@ -726,7 +729,7 @@ fn print_plan(
         })),
     });
     if Format::or_table(cli.format) == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     let mut table = Table::new();
@@ -769,8 +772,8 @@ fn print_plan(
     for (k, v) in rows {
         table.add_row([k.to_string(), v]);
     }
-    println!("{table}");
-    println!("Nothing was sent, recorded or committed.");
+    outln!("{table}");
+    outln!("Nothing was sent, recorded or committed.");
     Ok(())
 }
 
@@ -803,7 +806,7 @@ fn report(
             "results_file": results_file,
             "ledger": ledger,
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     let c = summary.counts;
@@ -820,22 +823,22 @@ fn report(
         c.pending.to_string(),
         summary.sent_this_run.to_string(),
     ]);
-    println!("{table}");
+    outln!("{table}");
     for (what, problems) in [("failed", &summary.failed), ("unknown", &summary.unknown)] {
         for p in problems.iter().take(LISTED) {
-            println!("{what}: {} — {}", p.number, p.reason);
+            outln!("{what}: {} — {}", p.number, p.reason);
         }
         if problems.len() > LISTED {
-            println!(
+            outln!(
                 "… and {} more {what} (all are in --format json, and in the results file once committed)",
                 problems.len() - LISTED
             );
         }
     }
     match results_file {
-        Some(file) => println!("{id}: sent; signed sent record and results committed ({file})."),
+        Some(file) => outln!("{id}: sent; signed sent record and results committed ({file})."),
         None => {
-            println!(
+            outln!(
                 "{id}: {state}; {} recipient(s) not sent yet. Run `sms-bcast send {id}` again to continue, or `sms-bcast send {id} --abandon` to end it.",
                 c.pending
             );
@@ -843,11 +846,11 @@ fn report(
     }
     if c.unknown > 0 {
         if results_file.is_some() {
-            println!(
+            outln!(
                 "Unknown outcomes were not resent (the gateway may have taken them); the results file lists them for a check with the gateway."
             );
         } else {
-            println!(
+            outln!(
                 "Unknown outcomes are not resent automatically; if the gateway did not take them, `sms-bcast send {id} --resend-unknown` sends them again."
             );
         }

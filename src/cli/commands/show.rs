@@ -50,18 +50,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             .collect::<Vec<_>>()
     );
     if Format::or_table(cli.format) == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Status::Success);
     }
     let text = |k: &str| value[k].as_str().unwrap_or("-").to_string();
-    println!("Request {}: {}", analysis.id, text("title"));
-    println!(
+    outln!("Request {}: {}", analysis.id, text("title"));
+    outln!(
         "Unit: {}   Requester: {}   Revision: {}",
         text("unit"),
         text("requester"),
         analysis.revision
     );
-    println!("State: {}", analysis.stage.as_str());
+    outln!("State: {}", analysis.stage.as_str());
     if let Some(role) = analysis.stage.awaited_role() {
         let names: Vec<&str> = value["awaiting"]
             .as_array()
@@ -69,7 +69,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             .flatten()
             .filter_map(|v| v.as_str())
             .collect();
-        println!("Awaiting: {role} ({})", names.join(", "));
+        outln!("Awaiting: {role} ({})", names.join(", "));
     }
     let mut table = Table::new();
     table.set_header(["time", "step", "role", "rev", "by", "reason"]);
@@ -89,12 +89,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             s.reason.clone().unwrap_or_default(),
         ]);
     }
-    println!("{table}");
+    outln!("{table}");
     for note in &analysis.notes {
-        println!("note: {note}");
+        outln!("note: {note}");
     }
     for problem in &analysis.problems {
-        println!("does not verify: {problem}");
+        outln!("does not verify: {problem}");
     }
     Ok(Status::Success)
 }

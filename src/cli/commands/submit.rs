@@ -66,7 +66,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         vec![(form_file, prepared.bytes)],
         &format!("Submit request {id}"),
     )?;
-    println!("{id}");
+    outln!("{id}");
     eprintln!("{summary}\n  see who gets what: sms-bcast preview {id}");
     Ok(Status::Success)
 }

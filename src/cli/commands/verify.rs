@@ -59,22 +59,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             "problems": problems.iter().map(|p| serde_json::json!({"file": p.file, "message": p.message})).collect::<Vec<_>>(),
             "notes": notes,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         for note in &notes {
-            println!("note: {note}");
+            outln!("note: {note}");
         }
         for problem in &problems {
-            println!("FAIL {problem}");
+            outln!("FAIL {problem}");
         }
         if problems.is_empty() {
-            println!(
+            outln!(
                 "ok: registry version {} and {} request(s), {records} signed record(s) verified from anchor {anchor}",
                 latest.doc.version,
                 ids.len()
             );
         } else {
-            println!("{} problem(s) found", problems.len());
+            outln!("{} problem(s) found", problems.len());
         }
     }
     Ok(if problems.is_empty() {

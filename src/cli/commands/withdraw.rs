@@ -49,6 +49,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         Vec::new(),
         &format!("Withdraw request {}", args.id),
     )?;
-    println!("{} withdrawn.", args.id);
+    outln!("{} withdrawn.", args.id);
     Ok(Status::Success)
 }
