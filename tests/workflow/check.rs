@@ -393,7 +393,7 @@ fn every_format_parses_back() {
 
     let (code, _, err) = check(&env, now, &["--format", "csv"]);
     assert_eq!(code, 2);
-    assert!(err.contains("`check` has no csv output"), "{err}");
+    assert!(err.contains("has no `csv` output"), "{err}");
 }
 
 #[test]
