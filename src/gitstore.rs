@@ -2,7 +2,9 @@
 //! only the step's own paths are written (tree, work tree and index entry);
 //! other staged or unstaged changes are left alone.
 
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use git2::{ErrorCode, FileMode, Oid, Repository, Signature, Tree};
 
@@ -32,6 +34,44 @@ fn author(repo: &Repository, name: &str, key_id: &str) -> Result<Signature<'stat
     Ok(Signature::now(name, &email)?)
 }
 
+/// Set while the branch is moving and the work tree and index follow it: an
+/// interrupt must wait until this is over, or the index is left behind HEAD.
+static COMMITTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether a commit is between moving the branch and updating the index.
+pub fn committing() -> bool {
+    COMMITTING.load(Ordering::SeqCst)
+}
+
+struct CommittingGuard;
+
+impl CommittingGuard {
+    fn enter() -> CommittingGuard {
+        COMMITTING.store(true, Ordering::SeqCst);
+        CommittingGuard
+    }
+}
+
+impl Drop for CommittingGuard {
+    fn drop(&mut self) {
+        COMMITTING.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Holds `.git/sms-bcast.lock` so that two sms-bcast commands in one clone
+/// commit one after the other (each reads, changes and writes the index).
+fn lock_repository(repo: &Repository) -> Result<std::fs::File> {
+    let path = repo.path().join("sms-bcast.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    fs4::FileExt::lock(&file).map_err(|e| Error::io(&path, e))?;
+    Ok(file)
+}
+
 /// Commits `files` (paths relative to `root`) on the checked-out branch as one
 /// commit, then writes them to the work tree and stages exactly those paths.
 /// If another commit lands meanwhile, the tree is rebuilt on it and retried.
@@ -44,6 +84,7 @@ pub fn commit_files(
     key_id: &str,
 ) -> Result<Oid> {
     let repo = open(root)?;
+    let _lock = lock_repository(&repo)?;
     let author = author(&repo, name, key_id)?;
     let head_ref = head_ref_name(&repo)?;
     let blobs: Vec<(PathBuf, Oid)> = files
@@ -51,7 +92,7 @@ pub fn commit_files(
         .map(|(path, bytes)| Ok((path.clone(), repo.blob(bytes)?)))
         .collect::<Result<_>>()?;
     let mut attempts = 0;
-    let oid = loop {
+    let (oid, _committing) = loop {
         attempts += 1;
         let parent = match repo.find_reference(&head_ref) {
             Ok(r) => Some(r.peel_to_commit()?),
@@ -67,6 +108,7 @@ pub fn commit_files(
         let tree = repo.find_tree(tree_id.expect("at least one file"))?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         let commit = repo.commit(None, &author, &author, message, &tree, &parents)?;
+        let guard = CommittingGuard::enter();
         let moved = match &parent {
             Some(p) => repo
                 .reference_matching(&head_ref, commit, true, p.id(), "sms-bcast")
@@ -76,7 +118,7 @@ pub fn commit_files(
                 .map(|_| ()),
         };
         match moved {
-            Ok(()) => break commit,
+            Ok(()) => break (commit, guard),
             Err(e)
                 if matches!(
                     e.code(),

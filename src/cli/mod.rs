@@ -29,6 +29,7 @@ macro_rules! progress {
 
 pub mod commands;
 pub mod context;
+pub mod interrupt;
 pub mod output;
 
 use std::path::PathBuf;
@@ -74,6 +75,7 @@ impl Cli {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     match commands::run(&cli) {
         Ok(Status::Success) => ExitCode::SUCCESS,
         Ok(Status::Problems) => ExitCode::from(1),

@@ -101,3 +101,27 @@ fn without_a_git_identity_the_author_is_the_signer() {
     env.submit(ANI, "Jadwal");
     assert_eq!(env.git(&["log", "-1", "--format=%an"]).trim(), ANI);
 }
+
+#[test]
+fn commands_running_at_once_in_one_clone_keep_the_index_in_step() {
+    let env = TestEnv::new();
+    let form = env.write_form("f.yaml", &env.form(ANI, "Jadwal"));
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            env.std_cmd_in(&env.ws)
+                .env("SMS_BCAST_KEY", env.secret_key(ANI))
+                .args(["submit", form.to_str().unwrap()])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "index and work tree follow every commit");
+    let requests = std::fs::read_dir(env.ws.join("requests")).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    assert_eq!(requests, 8);
+    let (code, text) = env.verify();
+    assert_eq!(code, 0, "{text}");
+}

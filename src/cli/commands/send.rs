@@ -33,6 +33,7 @@ use sms_bcast::smstext::{Encoding, Template};
 use sms_bcast::workspace::{STATE_DIR, Workspace};
 use sms_bcast::{digest, phone};
 
+use crate::cli::interrupt;
 use crate::cli::context::{self, KeyArgs};
 use crate::cli::output::Format;
 use crate::cli::{Cli, Status};
@@ -150,8 +151,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     // From here Ctrl-C only raises the stop flag: the claim commit is never torn,
     // and a stop before the engine starts leaves every recipient pending.
     let stop = StopFlag::new();
-    let flag = stop.clone();
-    ctrlc::set_handler(move || flag.stop()).context("cannot catch Ctrl-C")?;
+    interrupt::stop_with(stop.clone());
     // Locked from here: a second `send` of this request in this clone refuses.
     let mut ledger = Ledger::open(&ledger_path, &header)?;
     if ledger.repaired_bytes() > 0 || !ledger.recovered().is_empty() {
