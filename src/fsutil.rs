@@ -27,3 +27,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Reads a small text file the user names (a form, a key), refusing what
+/// cannot be one: not a regular file, larger than `most` bytes, not UTF-8.
+pub fn read_small_text(path: &Path, what: &str, most: u64) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::refused(
+            format!("{} is not a file", path.display()),
+            format!("name the {what} file itself"),
+        ));
+    }
+    if meta.len() > most {
+        return Err(Error::refused(
+            format!(
+                "{} is {} bytes; a {what} is at most {most}",
+                path.display(),
+                meta.len()
+            ),
+            format!("check that this is the {what} file"),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let utf16 =
+            e.as_bytes().starts_with(&[0xff, 0xfe]) || e.as_bytes().starts_with(&[0xfe, 0xff]);
+        Error::refused(
+            format!(
+                "{} is not UTF-8 text (byte {} is not valid{})",
+                path.display(),
+                e.utf8_error().valid_up_to(),
+                if utf16 { "; it looks like UTF-16" } else { "" }
+            ),
+            "save the file as UTF-8 (in most editors: Save As… → Encoding: UTF-8)",
+        )
+    })
+}

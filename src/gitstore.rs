@@ -146,7 +146,7 @@ fn head_ref_name(repo: &Repository) -> Result<String> {
         Some(target) => Ok(target.to_string()),
         None => Err(Error::Git {
             message: "HEAD is detached".into(),
-            hint: "check out the workspace's branch (`git switch main`) first".into(),
+            hint: "check out the workspace's branch first (`git switch BRANCH`)".into(),
         }),
     }
 }
@@ -174,6 +174,22 @@ fn insert_path(repo: &Repository, tree: Option<&Tree>, path: &Path, blob: Oid) -
         builder.insert(first, id, FileMode::Tree.into())?;
     }
     Ok(builder.write()?)
+}
+
+/// Why `path` (relative to `root`) is not exactly as committed, if it is not:
+/// signatures over a file must cover what every clone has.
+pub fn uncommitted(root: &Path, path: &Path) -> Result<Option<&'static str>> {
+    let repo = open(root)?;
+    let status = repo.status_file(path)?;
+    Ok(if status.is_empty() {
+        None
+    } else if status.intersects(git2::Status::WT_NEW | git2::Status::INDEX_NEW) {
+        Some("is not committed to git")
+    } else if status.contains(git2::Status::IGNORED) {
+        Some("is ignored by git (.gitignore)")
+    } else {
+        Some("has changes that are not committed")
+    })
 }
 
 /// A commit message: a subject line, then readable trailers (an index for

@@ -98,15 +98,18 @@ impl SigningKey {
     /// Loads a secret key file; `password` is needed when the file is encrypted.
     pub fn load(path: &Path, password: Option<String>) -> Result<SigningKey> {
         let sk_box = read_secret_box(path)?;
+        let with_password = password.is_some();
         let secret = match password {
             Some(pw) => SecretKey::from_box(sk_box, Some(pw)),
             None => SecretKey::from_unencrypted_box(sk_box),
         }
         .map_err(|e| {
-            Error::key(
-                format!("cannot open secret key {}: {e}", path.display()),
-                "check the password (prompt or SMS_BCAST_KEY_PASSWORD) and that the file is a minisign secret key made by `sms-bcast keygen`",
-            )
+            let hint = if with_password {
+                "check the password (prompt or SMS_BCAST_KEY_PASSWORD)"
+            } else {
+                "the file is damaged: restore it from your backup, or make a new key with `sms-bcast keygen` and have an admin register it"
+            };
+            Error::key(format!("cannot open secret key {}: {e}", path.display()), hint)
         })?;
         let public = PublicKey::from_secret_key(&secret).map_err(|e| {
             Error::key(
@@ -149,7 +152,13 @@ impl SigningKey {
 }
 
 fn read_secret_box(path: &Path) -> Result<SecretKeyBox> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fsutil::read_small_text(path, "secret key", 4096)?;
+    if parse_public_key(&text).is_ok() {
+        return Err(Error::key(
+            format!("{} is a public key", path.display()),
+            "sign with your secret key: the `.key` file made by `sms-bcast keygen` beside the `.pub`",
+        ));
+    }
     SecretKeyBox::from_string(&text).map_err(|e| {
         Error::key(
             format!("{} is not a minisign secret key: {e}", path.display()),

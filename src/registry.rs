@@ -186,6 +186,9 @@ impl RegistryDoc {
         let mut ids = BTreeSet::new();
         let mut numbers = BTreeSet::new();
         for person in &self.people {
+            if let Err(why) = check_name(&person.name) {
+                problems.push(why);
+            }
             if !names.insert(person.name.as_str()) {
                 problems.push(format!("person `{}` is listed twice", person.name));
             }
@@ -409,6 +412,26 @@ impl Registry {
             ));
         }
         signed_files(doc, admins)
+    }
+}
+
+/// A person's name: what forms and records show, so one plain line.
+pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    if name.trim().is_empty() {
+        Err("a person's name is empty".into())
+    } else if name.chars().any(char::is_control) {
+        Err(format!(
+            "the name {name:?} holds control characters (line breaks, escapes)"
+        ))
+    } else if name.chars().count() > 80 {
+        Err(format!(
+            "the name `{}…` is longer than 80 characters",
+            name.chars().take(40).collect::<String>()
+        ))
+    } else if name != name.trim() {
+        Err(format!("the name {name:?} starts or ends with spaces"))
+    } else {
+        Ok(())
     }
 }
 

@@ -79,6 +79,8 @@ justification: ""
 impl Form {
     /// Parses and checks a form; errors name the file, line, field and the fix.
     pub fn parse(file: &Path, text: &str) -> Result<Form> {
+        // Windows editors start UTF-8 files with a byte-order mark; it is not YAML.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut form: Form = serde_yaml::from_str(text).map_err(|e| {
             Error::yaml(file, &e, "compare with `sms-bcast form`; unknown fields are refused, text values need quotes when they contain `: `")
         })?;
@@ -110,6 +112,22 @@ impl Form {
                     field,
                     "is empty",
                     "fill it in; `sms-bcast form` explains each field",
+                ));
+            }
+        }
+        for (field, value, most) in [
+            ("unit", &self.unit, 100),
+            ("requester", &self.requester, 80),
+            ("title", &self.title, 160),
+            ("message", &self.message, 2000),
+            ("justification", &self.justification, 4000),
+        ] {
+            let length = value.chars().count();
+            if length > most {
+                return Err(field_error(
+                    field,
+                    &format!("is {length} characters long; at most {most} are allowed"),
+                    "shorten it",
                 ));
             }
         }

@@ -119,8 +119,15 @@ fn commands_running_at_once_in_one_clone_keep_the_index_in_step() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    assert_eq!(env.git(&["status", "--porcelain"]), "", "index and work tree follow every commit");
-    let requests = std::fs::read_dir(env.ws.join("requests")).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    assert_eq!(
+        env.git(&["status", "--porcelain"]),
+        "",
+        "index and work tree follow every commit"
+    );
+    let requests = std::fs::read_dir(env.ws.join("requests"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
     assert_eq!(requests, 8);
     let (code, text) = env.verify();
     assert_eq!(code, 0, "{text}");

@@ -140,3 +140,98 @@ fn a_format_the_command_cannot_write_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_list_with_uncommitted_changes_or_never_committed_is_refused() {
+    let env = TestEnv::new();
+    let list = env.ws.join("recipients/fasilitator.csv");
+    let mut text = std::fs::read_to_string(&list).unwrap();
+    text.push_str("Gani,081200001009,Jawa Timur\n");
+    std::fs::write(&list, &text).unwrap();
+    let out = submit_fails(&env, &env.form(ANI, "Jadwal"));
+    assert!(
+        out.contains("has changes that are not committed")
+            && out.contains("git add recipients/fasilitator.csv"),
+        "{out}"
+    );
+    std::fs::write(
+        env.ws.join("recipients/baru.csv"),
+        "nama,hp\nA,081200001010\n",
+    )
+    .unwrap();
+    let out = submit_fails(
+        &env,
+        &env.form(ANI, "Jadwal")
+            .replace("fasilitator.csv", "baru.csv"),
+    );
+    assert!(
+        out.contains("recipients/baru.csv is not committed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_form_saved_with_a_byte_order_mark_is_read() {
+    let env = TestEnv::new();
+    let form = env.write_form("bom.yaml", &format!("\u{feff}{}", env.form(ANI, "Jadwal")));
+    env.ok_as(ANI, &["submit", form.to_str().unwrap()]);
+}
+
+#[test]
+fn oversized_binary_and_utf16_forms_are_refused() {
+    let env = TestEnv::new();
+    let out = submit_fails(&env, &env.form(ANI, &"T".repeat(200)));
+    assert!(
+        out.contains("title: is 200 characters long; at most 160"),
+        "{out}"
+    );
+    let big = env.write_form("big.yaml", &"#".repeat(300 * 1024));
+    assert!(
+        env.fails_as(ANI, &["submit", big.to_str().unwrap()], 2)
+            .contains("at most")
+    );
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(
+            env.form(ANI, "Jadwal")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let path = env.home.join("utf16.yaml");
+    std::fs::write(&path, utf16).unwrap();
+    let out = env.fails_as(ANI, &["submit", path.to_str().unwrap()], 2);
+    assert!(
+        out.contains("UTF-16") && out.contains("save the file as UTF-8"),
+        "{out}"
+    );
+    assert!(
+        env.fails_as(ANI, &["submit", env.home.to_str().unwrap()], 2)
+            .contains("is not a file")
+    );
+}
+
+#[test]
+fn a_public_key_or_a_huge_file_given_as_the_signing_key_is_named() {
+    let env = TestEnv::new();
+    let form = env.write_form("f.yaml", &env.form(ANI, "Jadwal"));
+    let out = env
+        .cmd()
+        .env("SMS_BCAST_KEY", env.public_key(ANI))
+        .args(["submit", form.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a public key"));
+    let out = env
+        .cmd()
+        .env("SMS_BCAST_KEY", "/dev/zero")
+        .args(["submit", form.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a device is not a key file (and is not read forever)"
+    );
+}

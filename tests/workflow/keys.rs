@@ -226,3 +226,71 @@ fn verify_without_an_anchor_says_how_to_pin_one() {
         "{text}"
     );
 }
+
+#[test]
+fn the_registry_takes_only_plain_names_mobile_phones_and_a_key_per_person() {
+    let env = TestEnv::new();
+    let citra = sms_bcast::keys::generate("Citra", None).unwrap();
+    let public = env.home.join("citra.pub");
+    std::fs::write(&public, citra.public_file).unwrap();
+    let add = |name: &str, phone: &str, key: &std::path::Path| {
+        env.fails_as(
+            SATKER,
+            &[
+                "roles",
+                "add",
+                "--name",
+                name,
+                "--public-key",
+                key.to_str().unwrap(),
+                "--role",
+                "requester",
+                "--phone",
+                phone,
+            ],
+            2,
+        )
+    };
+    assert!(add("", "+6281200000009", &public).contains("--name"));
+    assert!(add("Evil\nName", "+6281200000009", &public).contains("control characters"));
+    assert!(add("Citra", "12", &public).contains("--phone `12`"));
+    assert!(
+        add("Citra", "021-5551234", &public).contains("--phone"),
+        "a landline"
+    );
+    assert!(
+        add("Citra", "+6591234567", &public).contains("--phone"),
+        "a country the workspace does not allow"
+    );
+    assert!(
+        add("Citra", "+6281200000009", &env.public_key(ANI))
+            .contains("already registered to Ani Staf")
+    );
+    // A good entry is stored in E.164.
+    env.ok_as(
+        SATKER,
+        &[
+            "roles",
+            "add",
+            "--name",
+            "Citra",
+            "--public-key",
+            public.to_str().unwrap(),
+            "--role",
+            "requester",
+            "--phone",
+            "0812-0000-0009",
+        ],
+    );
+    assert!(
+        env.ok_as(SATKER, &["roles", "list"])
+            .contains("+6281200000009")
+    );
+    // The last admin is never removed.
+    let text = env.fails_as(
+        SATKER,
+        &["roles", "remove", "--name", SATKER, "--reason", "pensiun"],
+        2,
+    );
+    assert!(text.contains("is the last admin"), "{text}");
+}

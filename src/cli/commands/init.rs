@@ -38,6 +38,20 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
+    registry::check_name(&args.name).map_err(|why| {
+        anyhow::anyhow!(
+            "--name: {why}\n  hint: give your name as it will stand on records, on one line"
+        )
+    })?;
+    let phone = args
+        .phone
+        .as_deref()
+        .map(|given| {
+            sms_bcast::phone::normalise(given, &sms_bcast::phone::NumberRules::indonesia())
+                .map(|n| n.as_str().to_string())
+                .map_err(|e| anyhow::anyhow!("--phone `{given}`: {e}\n  hint: give a mobile number such as +6281200001234"))
+        })
+        .transpose()?;
     let dir = args.dir.clone().unwrap_or_else(|| cli.workspace_dir());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     if dir.join(registry::DIR).exists() {
@@ -77,7 +91,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             key: key.id().to_string(),
             public_key: keys::public_base64(key.public()),
             roles,
-            phone: args.phone.clone(),
+            phone,
         }],
         revoked: Vec::new(),
     };

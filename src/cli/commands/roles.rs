@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use comfy_table::Table;
 use sms_bcast::keys::{self, SigningKey};
-use sms_bcast::registry::{Person, Registry, RegistryDoc, Revocation, Role};
+use sms_bcast::registry::{self, Person, Registry, RegistryDoc, Revocation, Role};
 use sms_bcast::{clock, gitstore};
 
 use crate::cli::context;
@@ -79,8 +79,24 @@ pub fn run(cli: &Cli, command: &Command) -> Result<Status> {
         }
         Command::Add(args) => {
             let mut doc = registry.latest().doc.clone();
+            registry::check_name(&args.name).map_err(|why| anyhow::anyhow!("--name: {why}\n  hint: give the person's name as it will stand on forms, on one line"))?;
+            let phone = args
+                .phone
+                .as_deref()
+                .map(|p| normalise_phone(&ws, p))
+                .transpose()?;
             let public = read_public_key(&args.public_key)?;
             let id = keys::key_id(&public);
+            if let Some(holder) = doc
+                .people
+                .iter()
+                .find(|p| p.key == id && p.name != args.name)
+            {
+                bail!(
+                    "that key is already registered to {}\n  hint: every person signs with a key of their own; `sms-bcast keygen` makes one",
+                    holder.name
+                );
+            }
             if doc.is_revoked(&id) {
                 bail!(
                     "that key was revoked; a revoked key is never registered again\n  hint: the person makes a new key with `sms-bcast keygen`"
@@ -95,14 +111,14 @@ pub fn run(cli: &Cli, command: &Command) -> Result<Status> {
                 ),
                 Some(person) => {
                     person.roles = args.roles.clone();
-                    person.phone = args.phone.clone().or(person.phone.take());
+                    person.phone = phone.or(person.phone.take());
                 }
                 None => doc.people.push(Person {
                     name: args.name.clone(),
                     key: id,
                     public_key: keys::public_base64(&public),
                     roles: args.roles.clone(),
-                    phone: args.phone.clone(),
+                    phone,
                 }),
             }
             change(
@@ -128,6 +144,20 @@ pub fn run(cli: &Cli, command: &Command) -> Result<Status> {
                 );
             }
             let person = doc.people.remove(position);
+            let admins_left = doc.holders(Role::Admin).count() as u32;
+            if admins_left == 0 {
+                bail!(
+                    "{} is the last admin; without an admin nobody could change the registry again\n  hint: register another admin first (`roles add --role admin`), then remove this one",
+                    args.name
+                );
+            }
+            if args.admin.admin_threshold.unwrap_or(doc.admin_threshold) > admins_left {
+                bail!(
+                    "removing {} leaves {admins_left} admin(s) but {} must sign each change\n  hint: lower the threshold in the same change with --admin-threshold {admins_left}, or register another admin first",
+                    args.name,
+                    doc.admin_threshold
+                );
+            }
             let time = context::signing_time(&ws, &registry)?;
             doc.revoked.push(Revocation {
                 name: person.name.clone(),
@@ -181,6 +211,18 @@ fn change(
     sms_bcast::trust::remember_highest(registry.repo_id(), version)?;
     outln!("{subject}: registry version {version}.");
     Ok(Status::Success)
+}
+
+/// A phone for notices, in E.164, checked like the numbers of recipient lists.
+pub fn normalise_phone(ws: &sms_bcast::workspace::Workspace, given: &str) -> Result<String> {
+    let rules = ws.config.recipients.number_rules()?;
+    sms_bcast::phone::normalise(given, &rules)
+        .map(|n| n.as_str().to_string())
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--phone `{given}`: {e}\n  hint: give a mobile number such as +6281200001234"
+            )
+        })
 }
 
 fn read_public_key(given: &str) -> Result<minisign::PublicKey> {

@@ -33,8 +33,8 @@ use sms_bcast::smstext::{Encoding, Template};
 use sms_bcast::workspace::{STATE_DIR, Workspace};
 use sms_bcast::{digest, phone};
 
-use crate::cli::interrupt;
 use crate::cli::context::{self, KeyArgs};
+use crate::cli::interrupt;
 use crate::cli::output::Format;
 use crate::cli::{Cli, Status};
 

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use sms_bcast::error::line_of_key;
+use sms_bcast::gitstore;
 use sms_bcast::recipients::{ListError, Resolution, Resolver, Selection};
 use sms_bcast::record::{self, Draft, Kind, ListDigest, Statement};
 use sms_bcast::registry::{Person, Role};
@@ -87,8 +88,7 @@ pub struct Prepared {
 /// the form asks for it, checks placeholders, filters and length against the
 /// lists, and resolves the recipients.
 pub fn read_form(ws: &Workspace, path: &Path, person: &Person) -> Result<Prepared> {
-    let original = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the form {}", path.display()))?;
+    let original = sms_bcast::fsutil::read_small_text(path, "request form", 256 * 1024)?;
     let form = Form::parse(path, &original)?;
     if form.requester.trim() != person.name {
         bail!(
@@ -105,6 +105,15 @@ pub fn read_form(ws: &Workspace, path: &Path, person: &Person) -> Result<Prepare
                 "{}:{}:1: recipients.list: {} does not exist in the workspace\n  hint: add the CSV file under recipients/ (and commit it) first",
                 path.display(),
                 line_containing(&original, &used.list),
+                used.list
+            );
+        }
+        if let Some(why) = gitstore::uncommitted(&ws.root, Path::new(&used.list))? {
+            bail!(
+                "{}:{}:1: recipients.list: {} {why}; approvals must cover the list every clone has\n  hint: commit it first: git add {} && git commit -m \"Update recipient list\"",
+                path.display(),
+                line_containing(&original, &used.list),
+                used.list,
                 used.list
             );
         }
