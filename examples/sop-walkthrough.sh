@@ -76,16 +76,18 @@ sed -e 's/Ani Staf/Budi Staf/' -e 's/+6281200000003/+6281200000004/' -e 's/Jadwa
 second=$(SMS_BCAST_KEY="$keys/staff2.key" sb submit "$work/request2.yaml")
 SMS_BCAST_NOW="2026-12-07T15:00:00+07:00" SMS_BCAST_KEY="$keys/teamleader.key" sb reject "$second" --reason "Tidak mendesak; gunakan kanal biasa."
 
-step "Where everything stands"
+step "Where everything stands, and every deadline (SOP: 1 working day per step)"
 sb list
 sb show "$first"
+sb check --now "2026-12-07T16:00:00+07:00" || true   # exit 1 would mean a breach
 
 step "Anyone with the repository and the trust anchor proves the whole history offline"
 sb verify
 git -C "$ws" log --format='%h %s' | head -20
 
-step "The operator checks what would be sent (nothing leaves, nothing is written)"
+step "The operator checks who gets what, then what would be sent (nothing leaves, nothing is written)"
 export SMS_BCAST_NOW="2026-12-07T15:30:00+07:00" SMS_BCAST_KEY="$keys/operator.key"
+sb preview "$first"
 sb send "$first" --dry-run
 
 step "The operator sends it through the default gateway, the embedded outbox (a Gammu SMSD spool)"
@@ -97,5 +99,10 @@ step "The request is sent, and the whole history still verifies"
 sb list
 sb verify
 git -C "$ws" log --format='%h %s' -3
-echo "Outbox spool (one file per recipient, Gammu SMSD 'files' format): $ws/.sms-bcast/outbox"
+
+step "Queued notices go out exactly once: the rejection to Budi, the approval to the operator"
+sb notify
+sb notify   # nothing left to send
+
+echo "Outbox spool (one file per message, Gammu SMSD 'files' format): $ws/.sms-bcast/outbox"
 ls "$ws/.sms-bcast/outbox"
