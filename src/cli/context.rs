@@ -80,6 +80,32 @@ pub fn load_key(path: &Path) -> Result<SigningKey> {
     Ok(SigningKey::load(path, password)?)
 }
 
+/// Everything a signing command starts from.
+pub struct Signing {
+    pub ws: Workspace,
+    pub registry: Registry,
+    pub key: SigningKey,
+    pub person: Person,
+    pub role: Role,
+}
+
+/// Opens the workspace and its trusted registry, loads the key, and finds its
+/// holder and the role (of `allowed`, or `asked`) they act in.
+pub fn signing(cli: &Cli, key: &KeyArgs, allowed: &[Role], asked: Option<Role>) -> Result<Signing> {
+    let ws = open_workspace(cli)?;
+    let registry = trusted_registry(cli, &ws)?;
+    let key = load_key(&key.key)?;
+    let person = signer(&registry, &key)?.clone();
+    let role = acting_role(&person, allowed, asked)?;
+    Ok(Signing {
+        ws,
+        registry,
+        key,
+        person,
+        role,
+    })
+}
+
 /// The signer, who must be in the latest registry version.
 pub fn signer<'a>(registry: &'a Registry, key: &SigningKey) -> Result<&'a Person> {
     let latest = &registry.latest().doc;

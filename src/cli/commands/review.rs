@@ -63,11 +63,14 @@ fn decide(
     asked: Option<Role>,
     key: &KeyArgs,
 ) -> Result<Status> {
-    let ws = context::open_workspace(cli)?;
-    let registry = context::trusted_registry(cli, &ws)?;
-    let key = context::load_key(&key.key)?;
-    let person = context::signer(&registry, &key)?;
-    let role = context::acting_role(person, &[Role::Advisor, Role::Decider], asked)?;
+    let context::Signing {
+        ws,
+        registry,
+        key,
+        person,
+        role,
+    } = context::signing(cli, key, &[Role::Advisor, Role::Decider], asked)?;
+    let person = &person;
     let analysis = Analysis::load(&ws.root, &registry, id)?;
     analysis.check_step(kind, role, &person.name)?;
     let current = analysis

@@ -23,11 +23,14 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
-    let ws = context::open_workspace(cli)?;
-    let registry = context::trusted_registry(cli, &ws)?;
-    let key = context::load_key(&args.key.key)?;
-    let person = context::signer(&registry, &key)?;
-    let role = context::acting_role(person, &[Role::Requester], None)?;
+    let context::Signing {
+        ws,
+        registry,
+        key,
+        person,
+        role,
+    } = context::signing(cli, &args.key, &[Role::Requester], None)?;
+    let person = &person;
     let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
     analysis.check_step(Kind::Revise, role, &person.name)?;
     let prepared = submit::read_form(&ws, &args.form, person)?;

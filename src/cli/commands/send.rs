@@ -75,11 +75,14 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
-    let ws = context::open_workspace(cli)?;
-    let registry = context::trusted_registry(cli, &ws)?;
-    let key = context::load_key(&args.key.key)?;
-    let person = context::signer(&registry, &key)?;
-    context::acting_role(person, &[Role::Operator], None)?;
+    let context::Signing {
+        ws,
+        registry,
+        key,
+        person,
+        ..
+    } = context::signing(cli, &args.key, &[Role::Operator], None)?;
+    let person = &person;
     let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
     let ledger_path = ledger_path(&ws, &args.id);
     if args.abandon {

@@ -26,11 +26,14 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
-    let ws = context::open_workspace(cli)?;
-    let registry = context::trusted_registry(cli, &ws)?;
-    let key = context::load_key(&args.key.key)?;
-    let person = context::signer(&registry, &key)?;
-    context::acting_role(person, &[Role::Requester], None)?;
+    let context::Signing {
+        ws,
+        registry,
+        key,
+        person,
+        ..
+    } = context::signing(cli, &args.key, &[Role::Requester], None)?;
+    let person = &person;
     let prepared = read_form(&ws, &args.form, person)?;
     let time = context::signing_time(&ws, &registry)?;
     let id = format!(
