@@ -22,7 +22,7 @@ keys="$work/keys"
 ws="$work/workspace"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-sb() { echo "\$ sms-bcast $*" >&2; "$SMS_BCAST_BIN" -C "$ws" "$@"; }
+sb() { echo "\$ sms-bcast$(printf ' %q' "$@")" >&2; "$SMS_BCAST_BIN" -C "$ws" "$@"; }
 
 step "Copy the sample workspace (settings, recipient lists, calendar) into $ws"
 mkdir -p "$ws"

@@ -1,7 +1,7 @@
 //! The clock. Tests and drills fix it with `SMS_BCAST_NOW` (RFC 3339); signing
 //! commands honour that only in a drill workspace, and say so in their records.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
@@ -27,9 +27,11 @@ pub fn parse_instant(text: &str) -> std::result::Result<DateTime<FixedOffset>, S
         .map_err(|e| format!("`{}` is not an RFC 3339 time with offset: {e}", text.trim()))
 }
 
-/// The wall clock, shown in the workspace's time zone.
+/// The wall clock to the second, shown in the workspace's time zone.
 pub fn wall_now(zone: Tz) -> DateTime<FixedOffset> {
-    Utc::now().with_timezone(&zone).fixed_offset()
+    let now = Utc::now();
+    let whole = now.with_nanosecond(0).unwrap_or(now);
+    whole.with_timezone(&zone).fixed_offset()
 }
 
 /// The time a signing command records, and whether it came from the drill clock.
