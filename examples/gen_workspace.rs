@@ -3,8 +3,10 @@
 //! record. Keys are made once; files are written directly and committed with
 //! `git fast-import`, one commit per thousand requests.
 //!
-//! Usage: gen_workspace DIR N [--until approved|claimed|sent]
+//! Usage: gen_workspace DIR N [--until approved|claimed|sent] [--list-rows ROWS]
 //! Prints the trust anchor; unencrypted keys go to DIR/.sms-bcast/bench-keys/.
+//! Every request uses `recipients/fasilitator.csv` (3 rows, or ROWS fictitious
+//! +62812… numbers for send benchmarks).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -38,20 +40,29 @@ const PEOPLE: [(&str, &[Role], &str); 4] = [
 type Files = Vec<(PathBuf, Vec<u8>)>;
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (dir, n, until) = match args.as_slice() {
-        [dir, n] => (dir, n, "sent"),
-        [dir, n, flag, until] if flag == "--until" => (dir, n, until.as_str()),
-        _ => bail!("usage: gen_workspace DIR N [--until approved|claimed|sent]"),
-    };
-    let steps = match until {
-        "approved" => 3,
-        "claimed" => 4,
-        "sent" => 5,
-        other => bail!("--until {other}: expected approved, claimed or sent"),
+    let usage = "usage: gen_workspace DIR N [--until approved|claimed|sent] [--list-rows ROWS]";
+    let mut args = std::env::args().skip(1);
+    let (Some(dir), Some(n)) = (args.next(), args.next()) else {
+        bail!(usage);
     };
     let n: usize = n.parse().context("N must be a number of requests")?;
-    let made = generate(Path::new(dir), n, steps)?;
+    let mut options = Options::default();
+    while let Some(flag) = args.next() {
+        let value = args.next().context(usage)?;
+        match flag.as_str() {
+            "--until" => {
+                options.steps = match value.as_str() {
+                    "approved" => 3,
+                    "claimed" => 4,
+                    "sent" => 5,
+                    other => bail!("--until {other}: expected approved, claimed or sent"),
+                }
+            }
+            "--list-rows" => options.list_rows = Some(value.parse().context("--list-rows")?),
+            _ => bail!(usage),
+        }
+    }
+    let made = generate(Path::new(&dir), n, &options)?;
     println!("Trust anchor: {}", made.anchor);
     println!("Keys: {}", made.key_dir.display());
     Ok(())
@@ -63,9 +74,37 @@ pub struct Generated {
     pub key_dir: PathBuf,
 }
 
-/// Writes a workspace of `n` requests at `root` (a new folder), each with its
-/// first `steps` records (3: approved, 4: claimed, 5: sent).
-pub fn generate(root: &Path, n: usize, steps: usize) -> Result<Generated> {
+/// How requests end and how long their recipient list is.
+pub struct Options {
+    /// Records per request: 3 (approved), 4 (claimed) or 5 (sent).
+    pub steps: usize,
+    /// Rows of the recipient list; `None` for the 3-row sample.
+    pub list_rows: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            steps: 5,
+            list_rows: None,
+        }
+    }
+}
+
+/// Writes a workspace of `n` requests at `root` (a new folder).
+pub fn generate(root: &Path, n: usize, options: &Options) -> Result<Generated> {
+    let steps = options.steps;
+    let list_text = match options.list_rows {
+        None => LIST_TEXT.to_string(),
+        Some(rows) => {
+            let mut text = String::from("nama,hp,provinsi\n");
+            for r in 0..rows {
+                text.push_str(&format!("Penerima {r},+62812{r:08},Jawa Barat\n"));
+            }
+            text
+        }
+    };
+    let list_sha = digest::sha256(list_text.as_bytes());
     let root = root.to_path_buf();
     if root.exists() {
         bail!("{} exists; give a new folder", root.display());
@@ -111,7 +150,7 @@ pub fn generate(root: &Path, n: usize, steps: usize) -> Result<Generated> {
     first.extend([
         (PathBuf::from(workspace::CONFIG_FILE), CONFIG.into()),
         (PathBuf::from(".gitignore"), b"/.sms-bcast/\n".to_vec()),
-        (PathBuf::from(LIST), LIST_TEXT.into()),
+        (PathBuf::from(LIST), list_text.into_bytes()),
     ]);
     write_files(&root, &first)?;
     let registry = Registry::load(&root)?;
@@ -132,11 +171,11 @@ pub fn generate(root: &Path, n: usize, steps: usize) -> Result<Generated> {
             let workers: Vec<_> = batch
                 .chunks(per_thread)
                 .map(|chunk| {
-                    let (registry, signers) = (&registry, &signers);
+                    let (registry, signers, list_sha) = (&registry, &signers, &list_sha);
                     scope.spawn(move || -> Result<Files> {
                         let mut files = Vec::new();
                         for &i in chunk {
-                            files.extend(request(registry, signers, start, i, steps)?);
+                            files.extend(request(registry, signers, start, i, steps, list_sha)?);
                         }
                         Ok(files)
                     })
@@ -173,6 +212,7 @@ fn request(
     start: DateTime<FixedOffset>,
     i: usize,
     steps: usize,
+    list_sha: &str,
 ) -> Result<Files> {
     let id = format!("20261207-bench-{i:07}");
     let form = format!(
@@ -214,7 +254,7 @@ fn request(
         if kind == Kind::Submit {
             statement.lists = vec![ListDigest {
                 list: LIST.into(),
-                sha256: digest::sha256(LIST_TEXT.as_bytes()),
+                sha256: list_sha.to_string(),
                 filter: BTreeMap::new(),
             }];
         }

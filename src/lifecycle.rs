@@ -687,7 +687,7 @@ fn problem(path: &Path, message: String) -> Problem {
 }
 
 /// Requests checked together per work unit (their signatures share batches).
-const UNIT: usize = 16;
+const UNIT: usize = 64;
 /// Requests checked before their analyses are handed on (bounds memory).
 const ROUND: usize = 1024;
 

@@ -20,7 +20,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 /// Signatures per batch: large enough for the batch speed-up, small enough
 /// that a failing batch costs little to re-check one by one.
-const BATCH: usize = 32;
+const BATCH: usize = 128;
 
 const UNTRUSTED_PREFIX: &str = "untrusted comment: ";
 const TRUSTED_PREFIX: &str = "trusted comment: ";

@@ -31,7 +31,7 @@ fn verify(ws: &Path, home: &Path, anchor: &str) -> (i32, String) {
 fn generated_workspace_verifies_and_a_tampered_record_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
-    let made = gen_workspace::generate(&ws, 20, 5).unwrap();
+    let made = gen_workspace::generate(&ws, 20, &Default::default()).unwrap();
     let (code, text) = verify(&ws, dir.path(), &made.anchor);
     assert_eq!(code, 0, "{text}");
     assert!(
