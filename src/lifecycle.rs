@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, FixedOffset};
@@ -96,7 +97,7 @@ pub struct Analysis {
 impl Analysis {
     /// Reads and checks every record of request `id`.
     pub fn load(root: &Path, registry: &Registry, id: &str) -> Result<Analysis> {
-        let signers = Signers::new(registry);
+        let signers = Shared::new(registry);
         load_group(root, registry, &signers, &[id.to_string()])
             .pop()
             .expect("one result per id")
@@ -109,7 +110,7 @@ impl Analysis {
     where
         F: FnMut(&str, Result<Analysis>) -> Result<()>,
     {
-        let signers = Signers::new(registry);
+        let signers = Shared::new(registry);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         for round in ids.chunks(ROUND) {
             let units: Vec<&[String]> = round.chunks(UNIT).collect();
@@ -462,7 +463,7 @@ impl Analysis {
 
     /// Until the broadcast, the recipient lists must be the ones the current
     /// revision's approvals cover.
-    fn check_lists(&mut self, root: &Path) {
+    fn check_lists(&mut self, root: &Path, digests: &ListDigests) {
         if self.stage.is_closed() || matches!(self.stage, Stage::Rejected(_)) {
             return;
         }
@@ -471,14 +472,13 @@ impl Analysis {
         };
         let mut found = Vec::new();
         for used in &statement.lists {
-            let now = std::fs::read(root.join(&used.list)).map(|b| digest::sha256(&b));
-            let message = match now {
-                Ok(sha) if sha == used.sha256 => continue,
-                Ok(_) => format!(
+            let message = match digests.get(root, &used.list) {
+                Some(sha) if sha == used.sha256 => continue,
+                Some(_) => format!(
                     "changed since request {} revision {} was signed; its approvals do not cover the new list (restore it, or revise the request)",
                     self.id, self.revision
                 ),
-                Err(_) => format!(
+                None => format!(
                     "is missing; request {} revision {} uses it",
                     self.id, self.revision
                 ),
@@ -691,9 +691,35 @@ const UNIT: usize = 64;
 /// Requests checked before their analyses are handed on (bounds memory).
 const ROUND: usize = 1024;
 
-/// Registry keys parsed once per check, by registry version.
-struct Signers<'r> {
+/// What the checks of many requests share: registry keys parsed once (by
+/// registry version) and recipient list digests.
+struct Shared<'r> {
     versions: Vec<Vec<Signer<'r>>>,
+    /// Open requests often share a (large) recipient list: digest it once.
+    lists: ListDigests,
+}
+
+/// Digests of recipient lists by path (`None`: unreadable), shared by threads.
+#[derive(Default)]
+struct ListDigests(Mutex<HashMap<String, Option<String>>>);
+
+impl ListDigests {
+    fn get(&self, root: &Path, list: &str) -> Option<String> {
+        let known = self
+            .0
+            .lock()
+            .expect("no panics while held")
+            .get(list)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let sha = std::fs::read(root.join(list))
+                .ok()
+                .map(|b| digest::sha256(&b));
+            let mut map = self.0.lock().expect("no panics while held");
+            map.insert(list.to_string(), sha.clone());
+            sha
+        })
+    }
 }
 
 struct Signer<'r> {
@@ -704,8 +730,8 @@ struct Signer<'r> {
     fast: Option<sigcheck::FastKey>,
 }
 
-impl<'r> Signers<'r> {
-    fn new(registry: &'r Registry) -> Signers<'r> {
+impl<'r> Shared<'r> {
+    fn new(registry: &'r Registry) -> Shared<'r> {
         let versions = registry
             .versions
             .iter()
@@ -724,7 +750,10 @@ impl<'r> Signers<'r> {
                     .collect()
             })
             .collect();
-        Signers { versions }
+        Shared {
+            versions,
+            lists: ListDigests::default(),
+        }
     }
 
     /// The signer a signature names, as `registry::verify_signed_by` finds it:
@@ -829,7 +858,7 @@ fn read_candidate(
 fn load_group(
     root: &Path,
     registry: &Registry,
-    signers: &Signers<'_>,
+    signers: &Shared<'_>,
     ids: &[String],
 ) -> Vec<Result<Analysis>> {
     let files: Vec<Result<RequestFiles>> = ids
@@ -893,7 +922,7 @@ fn load_group(
         let mut analysis = Analysis::from_checked(&request.id, records, problems);
         analysis.check_chain(root);
         analysis.compute_stage(registry);
-        analysis.check_lists(root);
+        analysis.check_lists(root, &signers.lists);
         results.push(Ok(analysis));
     }
     results

@@ -6,3 +6,4 @@ mod common;
 
 mod bench_generator;
 mod lifecycle;
+mod verify_fast;
