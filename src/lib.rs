@@ -19,6 +19,7 @@ pub mod record;
 pub mod registry;
 pub mod request;
 pub mod send;
+pub mod sigcheck;
 pub mod sla;
 pub mod smstext;
 pub mod trust;

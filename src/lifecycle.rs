@@ -3,15 +3,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, FixedOffset};
 
 use crate::digest;
 use crate::error::{Error, Result};
 use crate::record::{self, Kind, Statement};
-use crate::registry::{self, Problem, Registry, Role};
+use crate::registry::{self, Person, Problem, Registry, Role};
 use crate::request::Form;
 use crate::workspace::REQUESTS_DIR;
+use crate::{keys, sigcheck};
 
 /// One record that passed its checks.
 #[derive(Debug, Clone)]
@@ -94,40 +97,54 @@ pub struct Analysis {
 impl Analysis {
     /// Reads and checks every record of request `id`.
     pub fn load(root: &Path, registry: &Registry, id: &str) -> Result<Analysis> {
-        crate::workspace::check_request_id(id)?;
-        let dir = root.join(REQUESTS_DIR).join(id);
-        if !dir.is_dir() {
-            return Err(Error::refused(
-                format!("there is no request {id}"),
-                "`sms-bcast list` shows the requests of this workspace",
-            ));
+        let signers = Shared::new(registry);
+        load_group(root, registry, &signers, &[id.to_string()])
+            .pop()
+            .expect("one result per id")
+    }
+
+    /// Checks requests `ids` on all cores, signatures in batches, and hands
+    /// each analysis to `f` in the order of `ids` (a few at a time, so memory
+    /// stays small however many requests there are). Stops at `f`'s first error.
+    pub fn load_each<F>(root: &Path, registry: &Registry, ids: &[String], mut f: F) -> Result<()>
+    where
+        F: FnMut(&str, Result<Analysis>) -> Result<()>,
+    {
+        let signers = Shared::new(registry);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for round in ids.chunks(ROUND) {
+            let units: Vec<&[String]> = round.chunks(UNIT).collect();
+            let next = AtomicUsize::new(0);
+            let mut done: Vec<(usize, Vec<Result<Analysis>>)> = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads.min(units.len()))
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut mine = Vec::new();
+                            loop {
+                                let u = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(unit) = units.get(u) else { break };
+                                mine.push((u, load_group(root, registry, &signers, unit)));
+                            }
+                            mine
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|w| w.join().expect("a request check panicked"))
+                    .collect()
+            });
+            done.sort_by_key(|(u, _)| *u);
+            let results = done.into_iter().flat_map(|(_, r)| r);
+            for (id, analysis) in round.iter().zip(results) {
+                f(id, analysis)?;
+            }
         }
-        let mut problems = Vec::new();
-        let mut records = Vec::new();
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .map_err(|e| Error::io(&dir, e))?
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        for name in &names {
-            let rel = PathBuf::from(REQUESTS_DIR).join(id).join(name);
-            if name.ends_with(".minisig") {
-                let statement = name.trim_end_matches(".minisig");
-                if !names.iter().any(|n| n == statement) {
-                    problems.push(problem(&rel, "signature without its record".into()));
-                }
-                continue;
-            }
-            if name.starts_with("request-r") || name.starts_with('.') || !name.ends_with(".yaml") {
-                continue;
-            }
-            match check_record(root, registry, id, &rel) {
-                Ok(record) => records.push(record),
-                Err(message) => problems.push(problem(&rel, message)),
-            }
-        }
-        let mut analysis = Analysis {
+        Ok(())
+    }
+
+    fn from_checked(id: &str, records: Vec<Record>, problems: Vec<Problem>) -> Analysis {
+        Analysis {
             id: id.to_string(),
             records,
             problems,
@@ -138,11 +155,7 @@ impl Analysis {
             decisions: BTreeMap::new(),
             claim: None,
             end: None,
-        };
-        analysis.check_chain(root);
-        analysis.compute_stage(registry);
-        analysis.check_lists(root);
-        Ok(analysis)
+        }
     }
 
     /// Orders records along their chain and checks links, times and order of steps.
@@ -202,11 +215,13 @@ impl Analysis {
                     &self.records[b].sha256,
                 ))
         });
+        // Every record of a revision signs the same form: read and digest it once.
+        let mut forms = HashMap::new();
         for &i in &order {
             if bad[i] {
                 continue;
             }
-            if let Err(message) = self.check_step_order(i, root) {
+            if let Err(message) = self.check_step_order(i, root, &mut forms) {
                 self.problems.push(problem(&self.records[i].path, message));
                 bad[i] = true;
             }
@@ -237,7 +252,12 @@ impl Analysis {
     }
 
     /// A step must follow the steps it depends on, on its chain.
-    fn check_step_order(&self, i: usize, root: &Path) -> std::result::Result<(), String> {
+    fn check_step_order(
+        &self,
+        i: usize,
+        root: &Path,
+        forms: &mut HashMap<String, Option<String>>,
+    ) -> std::result::Result<(), String> {
         let s = &self.records[i].statement;
         let before: Vec<&Statement> = self
             .ancestry(i)
@@ -317,10 +337,16 @@ impl Analysis {
             }
         }
         // The form the record signs must be the one on disk.
-        let form_path = root.join(&s.request_file);
-        let bytes = std::fs::read(&form_path)
-            .map_err(|_| format!("its form {} is missing", s.request_file))?;
-        if digest::sha256(&bytes) != s.request_sha256 {
+        let sha = forms
+            .entry(s.request_file.clone())
+            .or_insert_with(|| {
+                std::fs::read(root.join(&s.request_file))
+                    .ok()
+                    .map(|b| digest::sha256(&b))
+            })
+            .as_deref()
+            .ok_or_else(|| format!("its form {} is missing", s.request_file))?;
+        if sha != s.request_sha256 {
             return Err(format!(
                 "{} was changed after it was signed (digest differs)",
                 s.request_file
@@ -437,7 +463,7 @@ impl Analysis {
 
     /// Until the broadcast, the recipient lists must be the ones the current
     /// revision's approvals cover.
-    fn check_lists(&mut self, root: &Path) {
+    fn check_lists(&mut self, root: &Path, digests: &ListDigests) {
         if self.stage.is_closed() || matches!(self.stage, Stage::Rejected(_)) {
             return;
         }
@@ -446,14 +472,13 @@ impl Analysis {
         };
         let mut found = Vec::new();
         for used in &statement.lists {
-            let now = std::fs::read(root.join(&used.list)).map(|b| digest::sha256(&b));
-            let message = match now {
-                Ok(sha) if sha == used.sha256 => continue,
-                Ok(_) => format!(
+            let message = match digests.get(root, &used.list) {
+                Some(sha) if sha == used.sha256 => continue,
+                Some(_) => format!(
                     "changed since request {} revision {} was signed; its approvals do not cover the new list (restore it, or revise the request)",
                     self.id, self.revision
                 ),
-                Err(_) => format!(
+                None => format!(
                     "is missing; request {} revision {} uses it",
                     self.id, self.revision
                 ),
@@ -661,32 +686,265 @@ fn problem(path: &Path, message: String) -> Problem {
     }
 }
 
-/// Checks one record on its own: signature by a key of the registry version
-/// it names, that version's digest, the role, the ids and the file name.
-fn check_record(
+/// Requests checked together per work unit (their signatures share batches).
+const UNIT: usize = 64;
+/// Requests checked before their analyses are handed on (bounds memory).
+const ROUND: usize = 1024;
+
+/// What the checks of many requests share: registry keys parsed once (by
+/// registry version) and recipient list digests.
+struct Shared<'r> {
+    versions: Vec<Vec<Signer<'r>>>,
+    /// Open requests often share a (large) recipient list: digest it once.
+    lists: ListDigests,
+}
+
+/// Digests of recipient lists by path (`None`: unreadable), shared by threads.
+#[derive(Default)]
+struct ListDigests(Mutex<HashMap<String, Option<String>>>);
+
+impl ListDigests {
+    fn get(&self, root: &Path, list: &str) -> Option<String> {
+        let known = self
+            .0
+            .lock()
+            .expect("no panics while held")
+            .get(list)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let sha = std::fs::read(root.join(list))
+                .ok()
+                .map(|b| digest::sha256(&b));
+            let mut map = self.0.lock().expect("no panics while held");
+            map.insert(list.to_string(), sha.clone());
+            sha
+        })
+    }
+}
+
+struct Signer<'r> {
+    person: &'r Person,
+    /// `None` when the key is unreadable (then no signature matches it).
+    keynum: Option<Vec<u8>>,
+    /// `None` when only minisign may check this key.
+    fast: Option<sigcheck::FastKey>,
+}
+
+impl<'r> Shared<'r> {
+    fn new(registry: &'r Registry) -> Shared<'r> {
+        let versions = registry
+            .versions
+            .iter()
+            .map(|v| {
+                v.doc
+                    .people
+                    .iter()
+                    .map(|person| {
+                        let pk = keys::parse_public_key(&person.public_key).ok();
+                        Signer {
+                            person,
+                            keynum: pk.as_ref().map(|pk| pk.keynum().to_vec()),
+                            fast: pk.as_ref().and_then(sigcheck::FastKey::new),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Shared {
+            versions,
+            lists: ListDigests::default(),
+        }
+    }
+
+    /// The signer a signature names, as `registry::verify_signed_by` finds it:
+    /// the first person of that version whose key number matches.
+    fn find(&self, version: u32, keynum: &[u8]) -> Option<&Signer<'r>> {
+        self.versions
+            .get((version as usize).checked_sub(1)?)?
+            .iter()
+            .find(|s| s.keynum.as_deref() == Some(keynum))
+    }
+}
+
+/// A record file read and parsed, its signature not yet checked.
+struct Candidate {
+    rel: PathBuf,
+    bytes: Vec<u8>,
+    signature: String,
+    statement: Statement,
+}
+
+/// One request's files, read.
+struct RequestFiles {
+    id: String,
+    problems: Vec<Problem>,
+    /// Record files in name order, each read or failed with its message.
+    entries: Vec<(PathBuf, std::result::Result<Candidate, String>)>,
+}
+
+fn read_request(root: &Path, registry: &Registry, id: &str) -> Result<RequestFiles> {
+    crate::workspace::check_request_id(id)?;
+    let dir = root.join(REQUESTS_DIR).join(id);
+    if !dir.is_dir() {
+        return Err(Error::refused(
+            format!("there is no request {id}"),
+            "`sms-bcast list` shows the requests of this workspace",
+        ));
+    }
+    let mut problems = Vec::new();
+    let mut entries = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    for name in &names {
+        let rel = PathBuf::from(REQUESTS_DIR).join(id).join(name);
+        if name.ends_with(".minisig") {
+            let statement = name.trim_end_matches(".minisig");
+            if names
+                .binary_search_by(|n| n.as_str().cmp(statement))
+                .is_err()
+            {
+                problems.push(problem(&rel, "signature without its record".into()));
+            }
+            continue;
+        }
+        if name.starts_with("request-r") || name.starts_with('.') || !name.ends_with(".yaml") {
+            continue;
+        }
+        let candidate = read_candidate(root, registry, &rel);
+        entries.push((rel, candidate));
+    }
+    Ok(RequestFiles {
+        id: id.to_string(),
+        problems,
+        entries,
+    })
+}
+
+/// Reads a record and its signature and parses the record, unverified.
+fn read_candidate(
     root: &Path,
     registry: &Registry,
-    id: &str,
     rel: &Path,
-) -> std::result::Result<Record, String> {
+) -> std::result::Result<Candidate, String> {
     let path = root.join(rel);
     let bytes = std::fs::read(&path).map_err(|e| format!("unreadable: {e}"))?;
     let signature = std::fs::read_to_string(record::signature_path(&path))
         .map_err(|_| "has no signature file (.minisig)".to_string())?;
     // Parsed before the signature check only to learn which registry version
     // holds the signer's key; nothing is trusted until the signature verifies.
-    let unverified: Statement =
+    let statement: Statement =
         serde_yaml::from_slice(&bytes).map_err(|e| format!("not a statement: {e}"))?;
+    if registry.version(statement.registry_version).is_none() {
+        return Err(format!(
+            "names registry version {} which does not exist",
+            statement.registry_version
+        ));
+    }
+    Ok(Candidate {
+        rel: rel.to_path_buf(),
+        bytes,
+        signature,
+        statement,
+    })
+}
+
+/// Checks the requests `ids` together: files read, every signature checked in
+/// batches (falling back to minisign, one by one, for anything not proven),
+/// then each request's own checks.
+fn load_group(
+    root: &Path,
+    registry: &Registry,
+    signers: &Shared<'_>,
+    ids: &[String],
+) -> Vec<Result<Analysis>> {
+    let files: Vec<Result<RequestFiles>> = ids
+        .iter()
+        .map(|id| read_request(root, registry, id))
+        .collect();
+    let candidates = files
+        .iter()
+        .flatten()
+        .flat_map(|f| &f.entries)
+        .filter_map(|(_, c)| c.as_ref().ok());
+    let mut jobs = Vec::new();
+    let mut fast_signer = Vec::new();
+    for c in candidates {
+        let signer = sigcheck::signature_keynum(&c.signature)
+            .and_then(|k| signers.find(c.statement.registry_version, &k));
+        let job = signer.and_then(|s| {
+            Some(sigcheck::Job {
+                key: s.fast.as_ref()?,
+                data: &c.bytes,
+                signature: &c.signature,
+            })
+        });
+        fast_signer.push(
+            job.is_some()
+                .then(|| signer.expect("job has a signer").person),
+        );
+        if let Some(job) = job {
+            jobs.push(job);
+        }
+    }
+    let mut proven = sigcheck::check(&jobs).into_iter();
+    let mut fast_signer = fast_signer.into_iter();
+    let mut results = Vec::with_capacity(ids.len());
+    for request in files {
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => {
+                results.push(Err(e));
+                continue;
+            }
+        };
+        let mut problems = request.problems;
+        let mut records = Vec::new();
+        for (rel, candidate) in request.entries {
+            let checked = candidate.and_then(|c| {
+                let version = registry
+                    .version(c.statement.registry_version)
+                    .expect("checked when read");
+                let person = match fast_signer.next().expect("one per candidate") {
+                    Some(person) if proven.next().expect("one per job") => person,
+                    _ => registry::verify_signed_by(&version.doc, &c.bytes, &c.signature)?,
+                };
+                check_record(registry, &request.id, c, person)
+            });
+            match checked {
+                Ok(record) => records.push(record),
+                Err(message) => problems.push(problem(&rel, message)),
+            }
+        }
+        let mut analysis = Analysis::from_checked(&request.id, records, problems);
+        analysis.check_chain(root);
+        analysis.compute_stage(registry);
+        analysis.check_lists(root, &signers.lists);
+        results.push(Ok(analysis));
+    }
+    results
+}
+
+/// Checks one record on its own, once its signature verified as `person`'s:
+/// the registry version's digest, the role, the ids and the file name.
+fn check_record(
+    registry: &Registry,
+    id: &str,
+    candidate: Candidate,
+    person: &Person,
+) -> std::result::Result<Record, String> {
+    let Candidate {
+        rel,
+        bytes,
+        statement: s,
+        ..
+    } = candidate;
     let version = registry
-        .version(unverified.registry_version)
-        .ok_or_else(|| {
-            format!(
-                "names registry version {} which does not exist",
-                unverified.registry_version
-            )
-        })?;
-    let person = registry::verify_signed_by(&version.doc, &bytes, &signature)?;
-    let s = unverified;
+        .version(s.registry_version)
+        .expect("checked when read");
     if s.schema != record::SCHEMA {
         return Err(format!("schema `{}` is not {}", s.schema, record::SCHEMA));
     }
@@ -747,8 +1005,8 @@ fn check_record(
         ));
     }
     Ok(Record {
-        path: rel.to_path_buf(),
         sha256: digest::sha256(&bytes),
+        path: rel,
         statement: s,
     })
 }

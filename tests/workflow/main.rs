@@ -17,3 +17,5 @@ mod support;
 mod tamper;
 
 mod send;
+mod bench_generator;
+mod verify_fast;

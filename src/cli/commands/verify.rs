@@ -41,12 +41,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     };
     let mut notes = Vec::new();
     let mut records = 0;
-    for id in &ids {
-        let analysis = Analysis::load(&ws.root, &registry, id)?;
+    Analysis::load_each(&ws.root, &registry, &ids, |id, analysis| {
+        let analysis = analysis?;
         records += analysis.records.len();
         problems.extend(analysis.problems);
         notes.extend(analysis.notes.into_iter().map(|n| format!("{id}: {n}")));
-    }
+        Ok(())
+    })?;
     if registry_ok {
         trust::remember_highest(registry.repo_id(), latest.doc.version)?;
     }
