@@ -46,9 +46,34 @@ pub enum Status {
     Problems,
 }
 
+const AFTER_HELP: &str = "\
+Environment:
+  SMS_BCAST_KEY           secret key file for signing commands (as --key)
+  SMS_BCAST_KEY_PASSWORD  its password (otherwise asked on the terminal; never a flag)
+  SMS_BCAST_TRUST         the workspace's trust anchor (as --trust)
+  SMS_BCAST_NOW           evaluate at this RFC 3339 time (check, list); signing
+                          commands honour it only in a drill workspace
+  Gateway secrets come from the variables the gateways name in sms-bcast.yaml.
+
+Exit status:
+  0  all well
+  1  the command worked and found something wrong (verify: a bad record;
+     check: a breach; recipients check: bad rows; send/notify: failed or unknown)
+  2  it refused or could not do its job (usage, bad input, a refused step,
+     configuration, I/O); the message names the file, line and field
+
+Documentation: README.md and docs/ of the sms-bcast source.";
+
 /// Signed, checked SMS broadcasts from a git workspace.
 #[derive(Debug, Parser)]
-#[command(name = "sms-bcast", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "sms-bcast",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_long_help = AFTER_HELP
+)]
 pub struct Cli {
     /// Run as if started in DIR (the workspace).
     #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]

@@ -172,7 +172,7 @@ fn starter_files(with_holidays: bool) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 const CONFIG_HEAD: &str =
-    "# sms-bcast workspace settings (schema in README.md). Never put secrets here.
+    "# sms-bcast workspace settings (full schema: the sms-bcast README, `sms-bcast.yaml`). Never put secrets here.
 schema: sms-bcast/workspace/v1
 name: SMS broadcast
 time_zone: Asia/Jakarta

@@ -52,19 +52,19 @@ pub enum Command {
     Show(show::Args),
     /// Check every signature, role, order and content digest from the pinned trust anchor.
     Verify(verify::Args),
+    /// Every deadline of every request; exit 1 when one is overdue (for CI).
+    Check(check::Args),
+    /// Who will get a request's message, dropped rows, encoding, parts and cost (reads files only).
+    Preview(preview::Args),
+    /// Send an approved request through a gateway (operator): claim, send, record the result.
+    Send(send::Args),
+    /// Deliver queued notices (rejections, approvals, reminders), each exactly once.
+    Notify(notify::Args),
+    /// Check recipient lists: every bad row with its file, row and reason.
+    Recipients(recipients::Args),
     /// Print the man page or a shell completion script.
     #[command(subcommand)]
     Generate(generate::Command),
-    /// Who will get a request's message, dropped rows, encoding, parts and cost (reads files only).
-    Preview(preview::Args),
-    /// Check recipient lists.
-    Recipients(recipients::Args),
-    /// Every deadline of every request; exit 1 when one is overdue (for CI).
-    Check(check::Args),
-    /// Deliver queued notices (rejections, approvals, reminders), each exactly once.
-    Notify(notify::Args),
-    /// Send an approved request through a gateway (operator): claim, send, record the result.
-    Send(send::Args),
 }
 
 impl Command {
