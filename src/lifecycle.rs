@@ -506,6 +506,13 @@ impl Analysis {
         self.revision_record.map(|i| &self.records[i].statement)
     }
 
+    /// The digest of the current revision's form (what a step on it signs).
+    pub fn current_sha256(&self) -> String {
+        self.revision_statement()
+            .map(|s| s.request_sha256.clone())
+            .unwrap_or_default()
+    }
+
     /// The first submission (revision 1).
     pub fn first_submission(&self) -> Option<&Statement> {
         self.records

@@ -8,7 +8,9 @@ use anyhow::{Context, Result, bail};
 use sms_bcast::clock::{self, SigningTime};
 use sms_bcast::gitstore;
 use sms_bcast::keys::SigningKey;
+use sms_bcast::lifecycle::Analysis;
 use sms_bcast::record::SignedRecord;
+use sms_bcast::record::{Draft, Kind, Statement};
 use sms_bcast::registry::{Person, Registry, Role};
 use sms_bcast::trust;
 use sms_bcast::workspace::Workspace;
@@ -202,42 +204,49 @@ pub fn commit_record(
     Ok(())
 }
 
-/// A statement for the next step on an existing request, linked to its head.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "each is a distinct part of the step being signed"
-)]
-pub fn next_statement(
-    ws: &Workspace,
-    registry: &Registry,
-    analysis: &sms_bcast::lifecycle::Analysis,
-    person: &Person,
-    kind: sms_bcast::record::Kind,
-    role: Role,
-    revision: u32,
-    request_sha256: String,
-) -> Result<sms_bcast::record::Statement> {
-    let time = signing_time(ws, registry)?;
-    if let Some(head) = analysis.head_time()
-        && time.at < head
-    {
-        bail!(
-            "this machine's clock ({}) is behind the request's last record ({head})\n  hint: set the clock right (records are never dated before the one they follow)",
-            time.at
-        );
+impl Signing {
+    /// A statement for the next step on an existing request, linked to its head.
+    pub fn statement(
+        &self,
+        analysis: &Analysis,
+        kind: Kind,
+        revision: u32,
+        request_sha256: String,
+    ) -> Result<Statement> {
+        let time = signing_time(&self.ws, &self.registry)?;
+        if let Some(head) = analysis.head_time()
+            && time.at < head
+        {
+            bail!(
+                "this machine's clock ({}) is behind the request's last record ({head})\n  hint: set the clock right (records are never dated before the one they follow)",
+                time.at
+            );
+        }
+        Ok(Statement::new(
+            Draft {
+                kind,
+                role: self.role,
+                request_id: &analysis.id,
+                revision,
+                request_sha256,
+                previous: analysis.head(),
+                time: time.at,
+                drill_clock: time.drill_clock,
+            },
+            &self.registry,
+            &self.person,
+        ))
     }
-    Ok(sms_bcast::record::Statement::new(
-        sms_bcast::record::Draft {
-            kind,
-            role,
-            request_id: &analysis.id,
-            revision,
-            request_sha256,
-            previous: analysis.head(),
-            time: time.at,
-            drill_clock: time.drill_clock,
-        },
-        registry,
-        person,
-    ))
+
+    /// A statement for a step on the current revision.
+    pub fn step(&self, analysis: &Analysis, kind: Kind) -> Result<Statement> {
+        self.statement(analysis, kind, analysis.revision, analysis.current_sha256())
+    }
+
+    /// Loads request `id` and refuses `kind` if the procedure does not allow it now.
+    pub fn request(&self, id: &str, kind: Kind) -> Result<Analysis> {
+        let analysis = Analysis::load(&self.ws.root, &self.registry, id)?;
+        analysis.check_step(kind, self.role, &self.person.name)?;
+        Ok(analysis)
+    }
 }

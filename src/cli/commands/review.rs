@@ -2,7 +2,6 @@
 //! signed decision. The advisor (Team Leader) acts first, then the decider (Satker).
 
 use anyhow::{Result, bail};
-use sms_bcast::lifecycle::Analysis;
 use sms_bcast::notice;
 use sms_bcast::record::Kind;
 use sms_bcast::registry::Role;
@@ -63,32 +62,12 @@ fn decide(
     asked: Option<Role>,
     key: &KeyArgs,
 ) -> Result<Status> {
-    let context::Signing {
-        ws,
-        registry,
-        key,
-        person,
-        role,
-    } = context::signing(cli, key, &[Role::Advisor, Role::Decider], asked)?;
-    let person = &person;
-    let analysis = Analysis::load(&ws.root, &registry, id)?;
-    analysis.check_step(kind, role, &person.name)?;
-    let current = analysis
-        .revision_statement()
-        .map(|s| s.request_sha256.clone())
-        .unwrap_or_default();
-    let mut statement = context::next_statement(
-        &ws,
-        &registry,
-        &analysis,
-        person,
-        kind,
-        role,
-        analysis.revision,
-        current,
-    )?;
+    let signing = context::signing(cli, key, &[Role::Advisor, Role::Decider], asked)?;
+    let analysis = signing.request(id, kind)?;
+    let mut statement = signing.step(&analysis, kind)?;
+    let (ws, role) = (&signing.ws, signing.role);
     statement.reason = reason.map(str::to_string);
-    let signed = statement.sign(&key)?;
+    let signed = statement.sign(&signing.key)?;
     let verb = if kind == Kind::Approve {
         "Approve"
     } else {
@@ -96,9 +75,9 @@ fn decide(
     };
     // Notices are only queued here, in the decision's own commit; delivery
     // (`sms-bcast notify`) happens elsewhere, so it can never fail a decision.
-    let notices = notice::for_decision(&signed, &registry);
+    let notices = notice::for_decision(&signed, &signing.registry);
     context::commit_record(
-        &ws,
+        ws,
         &signed,
         notices.iter().map(notice::Notice::file).collect(),
         &format!("{verb} request {id} as {role}"),

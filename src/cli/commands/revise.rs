@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use sms_bcast::digest;
-use sms_bcast::lifecycle::Analysis;
 use sms_bcast::record::{self, Kind};
 use sms_bcast::registry::Role;
 
@@ -23,35 +22,24 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
-    let context::Signing {
-        ws,
-        registry,
-        key,
-        person,
-        role,
-    } = context::signing(cli, &args.key, &[Role::Requester], None)?;
-    let person = &person;
-    let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
-    analysis.check_step(Kind::Revise, role, &person.name)?;
-    let prepared = submit::read_form(&ws, &args.form, person)?;
+    let signing = context::signing(cli, &args.key, &[Role::Requester], None)?;
+    let ws = &signing.ws;
+    let analysis = signing.request(&args.id, Kind::Revise)?;
+    let prepared = submit::read_form(ws, &args.form, &signing.person)?;
     let revision = analysis.revision + 1;
-    let mut statement = context::next_statement(
-        &ws,
-        &registry,
+    let mut statement = signing.statement(
         &analysis,
-        person,
         Kind::Revise,
-        role,
         revision,
         digest::sha256(&prepared.bytes),
     )?;
     statement.lists = prepared.lists.clone();
     statement.facts = prepared.facts.clone();
-    let signed = statement.sign(&key)?;
+    let signed = statement.sign(&signing.key)?;
     let form_file = PathBuf::from(record::request_file(&args.id, revision));
     let summary = submit::summary(&prepared, &ws.config.sms);
     context::commit_record(
-        &ws,
+        ws,
         &signed,
         vec![(form_file, prepared.bytes)],
         &format!("Revise request {} (revision {revision})", args.id),

@@ -24,7 +24,7 @@ use sms_bcast::ledger::{Counts, Ledger, LedgerHeader, RecipientState};
 use sms_bcast::lifecycle::{Analysis, Stage};
 use sms_bcast::recipients::{FilterValue, Resolution, Resolver, RowProblem, Selection};
 use sms_bcast::record::Kind;
-use sms_bcast::registry::{Person, Registry, Role};
+use sms_bcast::registry::{Person, Role};
 use sms_bcast::send::{
     self, Clock, Message, Progress, QuietHours, SendOptions, StopFlag, StopReason, Summary,
     mask_phone,
@@ -33,6 +33,7 @@ use sms_bcast::smstext::{Encoding, Template};
 use sms_bcast::workspace::{STATE_DIR, Workspace};
 use sms_bcast::{digest, phone};
 
+use crate::cli::context::Signing;
 use crate::cli::context::{self, KeyArgs};
 use crate::cli::interrupt;
 use crate::cli::output::Format;
@@ -75,24 +76,18 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
-    let context::Signing {
-        ws,
-        registry,
-        key,
-        person,
-        ..
-    } = context::signing(cli, &args.key, &[Role::Operator], None)?;
-    let person = &person;
-    let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
-    let ledger_path = ledger_path(&ws, &args.id);
+    let signing = context::signing(cli, &args.key, &[Role::Operator], None)?;
+    let (ws, registry, person) = (&signing.ws, &signing.registry, &signing.person);
+    let analysis = Analysis::load(&ws.root, registry, &args.id)?;
+    let ledger_path = ledger_path(ws, &args.id);
     if args.abandon {
-        return abandon(cli, args, &ws, &registry, &key, person, &analysis);
+        return abandon(cli, args, &signing, &analysis);
     }
     let resume = check_stage(&analysis, person, &ledger_path)?;
 
     // What the approvals cover, re-read and re-checked now.
     let form = analysis.form(&ws.root)?;
-    let now = context::signing_time(&ws, &registry)?.at;
+    let now = context::signing_time(ws, registry)?.at;
     let local = now.with_timezone(&ws.zone).fixed_offset();
     if let Some(after) = form.send_after
         && now < after
@@ -116,7 +111,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             q.end.format("%H:%M")
         );
     }
-    let (gateway_name, gateway_config) = gateway_config(&ws, args.gateway.as_deref())?;
+    let (gateway_name, gateway_config) = gateway_config(ws, args.gateway.as_deref())?;
     let dry_spool = args
         .dry_run
         .then(|| std::env::temp_dir().join(format!("sms-bcast-dry-run-{}", digest::random_hex(8))));
@@ -140,7 +135,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     check_resolution(&analysis, &resolution, max_parts, gateway.as_ref())?;
 
     if let Some(number) = &args.test_to {
-        return test_send(&ws, &analysis, gateway.as_ref(), &resolution, number);
+        return test_send(ws, &analysis, gateway.as_ref(), &resolution, number);
     }
     if args.dry_run {
         print_plan(cli, &analysis, gateway.as_ref(), &resolution, resume)?;
@@ -169,15 +164,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             .map(|c| c.time)
             .expect("a sending request has a claim")
     } else {
-        claim(
-            &ws,
-            &registry,
-            &key,
-            person,
-            &analysis,
-            &gateway_name,
-            &resolution,
-        )?
+        claim(&signing, &analysis, &gateway_name, &resolution)?
     };
 
     let options = SendOptions {
@@ -227,10 +214,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     let mut committed = None;
     if summary.stopped.is_none() && summary.counts.pending == 0 {
         committed = Some(finish(
-            &ws,
-            &registry,
-            &key,
-            person,
+            &signing,
             &analysis,
             &resolver,
             &selections,
@@ -374,15 +358,13 @@ fn content_digest(analysis: &Analysis) -> String {
 
 /// Commits the signed claim (and `/.sms-bcast/` in .gitignore if missing); returns its time.
 fn claim(
-    ws: &Workspace,
-    registry: &Registry,
-    key: &sms_bcast::keys::SigningKey,
-    person: &Person,
+    signing: &Signing,
     analysis: &Analysis,
     gateway: &str,
     resolution: &Resolution,
 ) -> Result<DateTime<FixedOffset>> {
-    let mut statement = next_statement(ws, registry, analysis, person, Kind::Claim)?;
+    let (ws, key) = (&signing.ws, &signing.key);
+    let mut statement = signing.step(analysis, Kind::Claim)?;
     statement
         .facts
         .insert("gateway".into(), gateway.to_string());
@@ -410,29 +392,6 @@ fn claim(
         &format!("Claim request {} for sending", analysis.id),
     )?;
     Ok(time)
-}
-
-fn next_statement(
-    ws: &Workspace,
-    registry: &Registry,
-    analysis: &Analysis,
-    person: &Person,
-    kind: Kind,
-) -> Result<sms_bcast::record::Statement> {
-    let current = analysis
-        .revision_statement()
-        .map(|s| s.request_sha256.clone())
-        .unwrap_or_default();
-    context::next_statement(
-        ws,
-        registry,
-        analysis,
-        person,
-        kind,
-        Role::Operator,
-        analysis.revision,
-        current,
-    )
 }
 
 /// Per-recipient results in resolution order: the audit record of who got what.
@@ -479,12 +438,8 @@ fn results_csv(
 }
 
 /// Commits the signed sent record with the results file; returns the results path.
-#[allow(clippy::too_many_arguments)]
 fn finish(
-    ws: &Workspace,
-    registry: &Registry,
-    key: &sms_bcast::keys::SigningKey,
-    person: &Person,
+    signing: &Signing,
     analysis: &Analysis,
     resolver: &Resolver<'_>,
     selections: &[Selection],
@@ -493,10 +448,9 @@ fn finish(
     started: DateTime<FixedOffset>,
 ) -> Result<String> {
     // The claim was committed after `analysis` was loaded: read the chain again.
-    let analysis = Analysis::load(&ws.root, registry, &analysis.id)?;
-    analysis.check_step(Kind::Sent, Role::Operator, &person.name)?;
+    let analysis = signing.request(&analysis.id, Kind::Sent)?;
     let (results, counts) = results_csv(resolver, selections, ledger)?;
-    let mut statement = next_statement(ws, registry, &analysis, person, Kind::Sent)?;
+    let mut statement = signing.step(&analysis, Kind::Sent)?;
     let results_file = format!(
         "requests/{}/results-{}.csv",
         analysis.id,
@@ -511,9 +465,9 @@ fn finish(
         &results_file,
     );
     statement.facts.extend(facts);
-    let signed = statement.sign(key)?;
+    let signed = statement.sign(&signing.key)?;
     context::commit_record(
-        ws,
+        &signing.ws,
         &signed,
         vec![(PathBuf::from(&results_file), results)],
         &format!("Sent request {}", analysis.id),
@@ -546,15 +500,8 @@ fn outcome_facts(
 }
 
 /// `--abandon`: a signed abandon record with the results known here.
-fn abandon(
-    cli: &Cli,
-    args: &Args,
-    ws: &Workspace,
-    registry: &Registry,
-    key: &sms_bcast::keys::SigningKey,
-    person: &Person,
-    analysis: &Analysis,
-) -> Result<Status> {
+fn abandon(cli: &Cli, args: &Args, signing: &Signing, analysis: &Analysis) -> Result<Status> {
+    let (ws, key, person) = (&signing.ws, &signing.key, &signing.person);
     let id = &analysis.id;
     analysis.check_step(Kind::Abandon, Role::Operator, &person.name)?;
     let claim = analysis.claim().expect("a sending request has a claim");
@@ -593,8 +540,8 @@ fn abandon(
             )
         }
     };
-    let now = context::signing_time(ws, registry)?.at;
-    let mut statement = next_statement(ws, registry, analysis, person, Kind::Abandon)?;
+    let now = context::signing_time(ws, &signing.registry)?.at;
+    let mut statement = signing.step(analysis, Kind::Abandon)?;
     let results_file = format!(
         "requests/{id}/results-{}.csv",
         &statement.nonce[..statement.nonce.len().min(8)]

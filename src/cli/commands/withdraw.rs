@@ -1,7 +1,6 @@
 //! `sms-bcast withdraw ID`: the requester takes the request back.
 
 use anyhow::Result;
-use sms_bcast::lifecycle::Analysis;
 use sms_bcast::record::Kind;
 use sms_bcast::registry::Role;
 
@@ -20,34 +19,13 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
-    let context::Signing {
-        ws,
-        registry,
-        key,
-        person,
-        role,
-    } = context::signing(cli, &args.key, &[Role::Requester], None)?;
-    let person = &person;
-    let analysis = Analysis::load(&ws.root, &registry, &args.id)?;
-    analysis.check_step(Kind::Withdraw, role, &person.name)?;
-    let current = analysis
-        .revision_statement()
-        .map(|s| s.request_sha256.clone())
-        .unwrap_or_default();
-    let mut statement = context::next_statement(
-        &ws,
-        &registry,
-        &analysis,
-        person,
-        Kind::Withdraw,
-        role,
-        analysis.revision,
-        current,
-    )?;
+    let signing = context::signing(cli, &args.key, &[Role::Requester], None)?;
+    let analysis = signing.request(&args.id, Kind::Withdraw)?;
+    let mut statement = signing.step(&analysis, Kind::Withdraw)?;
     statement.reason = args.reason.clone().filter(|r| !r.trim().is_empty());
-    let signed = statement.sign(&key)?;
+    let signed = statement.sign(&signing.key)?;
     context::commit_record(
-        &ws,
+        &signing.ws,
         &signed,
         Vec::new(),
         &format!("Withdraw request {}", args.id),
