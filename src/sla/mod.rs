@@ -471,7 +471,12 @@ fn evaluate_clock(
     }
     status.elapsed = cal.counted(start, now, goal)?;
     status.remaining = Some(cal.counted(now, due, goal)?);
-    let warn = cal.goal_length(goal) * i32::from(clock.warn_at.0) / 100;
+    // `due` succeeded, so the goal's length fits; the share of it does too.
+    let warn = cal
+        .goal_length(goal)
+        .and_then(|l| l.checked_mul(i32::from(clock.warn_at.0)))
+        .and_then(|l| l.checked_div(100))
+        .unwrap_or(TimeDelta::MAX);
     status.state = if now > due {
         ClockState::Breached
     } else if status.elapsed >= warn {
