@@ -17,3 +17,4 @@ mod support;
 mod tamper;
 
 mod send;
+mod settings;
