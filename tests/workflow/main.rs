@@ -9,6 +9,7 @@ mod clones;
 mod forms;
 mod keys;
 mod lifecycle;
+mod lists;
 mod notify;
 mod preview;
 mod refusals;
