@@ -16,6 +16,7 @@ mod refusals;
 #[path = "../support/mod.rs"]
 mod support;
 mod tamper;
+mod wording;
 
 mod send;
 mod settings;
