@@ -100,7 +100,7 @@ impl FromStr for Goal {
             _ => {
                 let (_, _, many) = UNITS.iter().find(|(u, _, _)| *u == unit).expect("listed");
                 return Err(format!(
-                    "goal `{s}` is longer than a year: a goal may be at most {max} {many} (366 days, 8784 hours or 527040 minutes, working or not)"
+                    "goal `{s}` is longer than a year: use at most {max} {many} (goals may be up to 366 days, 8784 hours or 527040 minutes, working or not)"
                 ));
             }
         };

@@ -71,7 +71,7 @@ fn goals_longer_than_a_year_are_refused_when_read() {
         &["list"],
         line,
         "sla.clocks[3].goal",
-        "at most 366 days",
+        "use at most 366 days",
     );
 }
 
