@@ -19,6 +19,16 @@ pub enum Encoding {
     Ucs2,
 }
 
+/// The names people know from phones and gateway manuals.
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Encoding::Gsm7 => "GSM-7",
+            Encoding::Ucs2 => "UCS-2",
+        })
+    }
+}
+
 impl Encoding {
     /// Units (septets or UTF-16 code units) in a message that fits one SMS.
     pub fn single_part_units(self) -> usize {
@@ -150,7 +160,7 @@ fn pack(text: &str, encoding: Encoding, mut part: impl FnMut(Range<usize>)) -> u
 /// Why a rendered message cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the message is {parts} SMS parts ({encoding:?}, {units} units), over the maximum of \
+    "the message is {parts} SMS parts ({encoding}, {units} units), over the maximum of \
      {max_parts}; shorten the text{hint}"
 )]
 pub struct TooLong {

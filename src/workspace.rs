@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::CalendarSettings;
 use crate::error::{Error, Result};
 use crate::gateway::GatewayConfig;
-use crate::recipients::RecipientSettings;
-use crate::sla::SlaPolicy;
-use crate::smstext::SmsSettings;
+use crate::recipients::{ListError, RecipientSettings};
+use crate::send::QuietHours;
+use crate::sla::{SlaError, SlaPolicy};
+use crate::smstext::{SettingsError, SmsSettings};
 
 pub const CONFIG_FILE: &str = "sms-bcast.yaml";
 pub const CONFIG_SCHEMA: &str = "sms-bcast/workspace/v1";
@@ -164,7 +165,112 @@ pub fn parse_config(path: &Path, text: &str) -> Result<Config> {
             hint: format!("set `schema: {CONFIG_SCHEMA}`"),
         });
     }
+    validate(&config).map_err(|bad| Error::Input {
+        file: path.to_path_buf(),
+        line: crate::error::line_of_path(text, &bad.field),
+        column: 1,
+        field: bad.field,
+        message: bad.message,
+        hint: bad.hint,
+    })?;
     Ok(config)
+}
+
+/// A setting serde accepted but sms-bcast cannot use.
+struct BadSetting {
+    field: String,
+    message: String,
+    hint: String,
+}
+
+fn bad(
+    field: impl Into<String>,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> BadSetting {
+    BadSetting {
+        field: field.into(),
+        message: message.into(),
+        hint: hint.into(),
+    }
+}
+
+/// Checks every setting serde cannot, so that mistakes show when the
+/// workspace is opened rather than halfway through a command.
+fn validate(config: &Config) -> std::result::Result<(), BadSetting> {
+    if config.calendar.weekdays.is_empty() {
+        return Err(bad(
+            "calendar.weekdays",
+            "is empty: no day would ever count towards a deadline",
+            "list the working days, e.g. `weekdays: [mon, tue, wed, thu, fri]`",
+        ));
+    }
+    if let Err(SlaError::Policy {
+        clock,
+        field,
+        message,
+    }) = config.sla.validate()
+    {
+        return Err(bad(
+            format!("sla.clocks[{clock}].{field}"),
+            message,
+            "edit that clock in the `sla:` section; docs/deadlines.md lists the keys",
+        ));
+    }
+    match config.sms.validate() {
+        Err(SettingsError::MaxParts(n)) => {
+            return Err(bad(
+                "sms.max_parts",
+                format!("is {n}; it must be between 1 and 255 (the UDH part counter is one octet)"),
+                "most gateways and phones handle up to 6 parts well; e.g. `max_parts: 6`",
+            ));
+        }
+        Err(SettingsError::SenderId(id)) => {
+            return Err(bad(
+                "sms.sender_id",
+                format!("`{id}` is not a valid sender"),
+                "use up to 11 letters/digits (no spaces or symbols), or a number of up to 15 digits",
+            ));
+        }
+        Ok(()) => {}
+    }
+    if let Err(e) = config.recipients.number_rules() {
+        let message = match e {
+            ListError::Settings(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        return Err(bad(
+            "recipients.allowed_countries",
+            message,
+            "list ISO 3166 country codes, e.g. `allowed_countries: [ID]`",
+        ));
+    }
+    let send = &config.send;
+    if QuietHours::parse_setting(&send.quiet_hours).is_err() {
+        return Err(bad(
+            "send.quiet_hours",
+            format!(
+                "`{}` is not a window of local time HH:MM-HH:MM with different start and end",
+                send.quiet_hours
+            ),
+            "write e.g. `quiet_hours: \"21:00-06:00\"`, or `off` for none",
+        ));
+    }
+    if send.concurrency == 0 {
+        return Err(bad(
+            "send.concurrency",
+            "is 0: no message could ever be sent",
+            "set it to 1 or more (the default is 4 requests in flight)",
+        ));
+    }
+    if let Some(rate) = send.rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
+        return Err(bad(
+            "send.rate",
+            format!("is {rate}: it must be a number of recipients per second above 0"),
+            "e.g. `rate: 10`, or remove it to send as fast as the gateway takes messages",
+        ));
+    }
+    Ok(())
 }
 
 fn parse_zone(path: &Path, text: &str, name: &str) -> Result<Tz> {

@@ -39,6 +39,22 @@ impl Goal {
     }
 }
 
+/// The longest goal read from the settings: a year (366 days, 8784 hours,
+/// 527040 minutes), working time or not. Longer goals are typing mistakes,
+/// and bounding them keeps every deadline within computable dates.
+pub const MAX_GOAL_DAYS: u32 = 366;
+
+impl GoalUnit {
+    /// The largest amount of this unit a goal may have.
+    pub fn max_amount(self) -> u32 {
+        match self {
+            GoalUnit::WorkingDays | GoalUnit::Days => MAX_GOAL_DAYS,
+            GoalUnit::WorkingHours | GoalUnit::Hours => MAX_GOAL_DAYS * 24,
+            GoalUnit::WorkingMinutes | GoalUnit::Minutes => MAX_GOAL_DAYS * 24 * 60,
+        }
+    }
+}
+
 const UNITS: [(GoalUnit, &str, &str); 6] = [
     (GoalUnit::WorkingDays, "working day", "working days"),
     (GoalUnit::WorkingHours, "working hour", "working hours"),
@@ -62,7 +78,14 @@ impl FromStr for Goal {
             )
         };
         let (amount, unit) = s.trim().split_once(char::is_whitespace).ok_or_else(bad)?;
-        let amount: u32 = amount.parse().map_err(|_| bad())?;
+        // Digits only, so that a huge number gets the bound, not the syntax.
+        if amount.is_empty() || !amount.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let amount = amount.trim_start_matches('0');
+        if amount.is_empty() {
+            return Err(bad());
+        }
         let unit = unit.split_whitespace().collect::<Vec<_>>().join(" ");
         let unit = UNITS
             .iter()
@@ -71,9 +94,16 @@ impl FromStr for Goal {
             })
             .map(|(u, _, _)| *u)
             .ok_or_else(bad)?;
-        if amount == 0 {
-            return Err(bad());
-        }
+        let max = unit.max_amount();
+        let amount = match amount.parse::<u32>() {
+            Ok(n) if n <= max => n,
+            _ => {
+                let (_, _, many) = UNITS.iter().find(|(u, _, _)| *u == unit).expect("listed");
+                return Err(format!(
+                    "goal `{s}` is longer than a year: use at most {max} {many} (goals may be up to 366 days, 8784 hours or 527040 minutes, working or not)"
+                ));
+            }
+        };
         Ok(Goal { amount, unit })
     }
 }
@@ -104,6 +134,31 @@ impl fmt::Display for Goal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn goals_are_at_most_a_year() {
+        for (ok, unit) in [
+            ("366 working days", GoalUnit::WorkingDays),
+            ("366 days", GoalUnit::Days),
+            ("8784 hours", GoalUnit::Hours),
+            ("8784 working hours", GoalUnit::WorkingHours),
+            ("527040 minutes", GoalUnit::Minutes),
+        ] {
+            assert_eq!(ok.parse::<Goal>().unwrap().unit, unit);
+        }
+        for long in [
+            "367 days",
+            "4000000 working days",
+            "4000000000 days",
+            "100000000000000000000 days",
+            "8785 hours",
+            "2400000000 hours",
+            "527041 working minutes",
+        ] {
+            let err = long.parse::<Goal>().unwrap_err();
+            assert!(err.contains("longer than a year"), "{long}: {err}");
+        }
+    }
 
     #[test]
     fn parses_and_prints_the_documented_forms() {
@@ -137,6 +192,7 @@ mod tests {
             "0 hours",
             "1 workday",
             "-1 hours",
+            "00 days",
         ] {
             let err = bad.parse::<Goal>().unwrap_err();
             assert!(err.contains("e.g. `1 working day`"), "{bad}: {err}");

@@ -73,6 +73,18 @@ pub enum CalendarError {
         "no working time within ten years after {from}: check `calendar.weekdays` and the holiday files"
     )]
     NoWorkingTime { from: NaiveDate },
+    #[error(
+        "`{goal}` counted from {from} does not end within ten years of this calendar's working time: use a shorter goal or longer `working_hours`"
+    )]
+    GoalTooLong { goal: Goal, from: NaiveDate },
+    /// A date or duration beyond what can be computed (a goal built in code
+    /// beyond the bounds the settings enforce, or a date near year 262143).
+    #[error(
+        "`{goal}` counted from {from} ends beyond the dates sms-bcast can compute: goals may be at most a year"
+    )]
+    OutOfRange { goal: Goal, from: String },
+    #[error("{date} is beyond the dates sms-bcast can compute; check the times in the request")]
+    DateOutOfRange { date: NaiveDate },
 }
 
 fn place(line: Option<usize>, column: Option<usize>) -> String {
@@ -81,6 +93,12 @@ fn place(line: Option<usize>, column: Option<usize>) -> String {
         (Some(l), None) => format!(":{l}"),
         _ => String::new(),
     }
+}
+
+/// The day after `day`, or an error at the end of chrono's calendar.
+fn next_day(day: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    day.succ_opt()
+        .ok_or(CalendarError::DateOutOfRange { date: day })
 }
 
 /// The counted part of one day: from, until.
@@ -208,14 +226,17 @@ impl WorkingCalendar {
         }
     }
 
-    /// The goal as an amount of counted time (working time for working goals).
-    pub fn goal_length(&self, goal: Goal) -> TimeDelta {
+    /// The goal as an amount of counted time (working time for working goals);
+    /// None when it does not fit a `TimeDelta`.
+    pub fn goal_length(&self, goal: Goal) -> Option<TimeDelta> {
         let n = i64::from(goal.amount);
         match goal.unit {
-            GoalUnit::WorkingDays => self.working_day_length() * goal.amount as i32,
-            GoalUnit::WorkingHours | GoalUnit::Hours => TimeDelta::hours(n),
-            GoalUnit::WorkingMinutes | GoalUnit::Minutes => TimeDelta::minutes(n),
-            GoalUnit::Days => TimeDelta::days(n),
+            GoalUnit::WorkingDays => self
+                .working_day_length()
+                .checked_mul(i32::try_from(goal.amount).ok()?),
+            GoalUnit::WorkingHours | GoalUnit::Hours => TimeDelta::try_hours(n),
+            GoalUnit::WorkingMinutes | GoalUnit::Minutes => TimeDelta::try_minutes(n),
+            GoalUnit::Days => TimeDelta::try_days(n),
         }
     }
 
@@ -225,27 +246,38 @@ impl WorkingCalendar {
         start: DateTime<FixedOffset>,
         goal: Goal,
     ) -> Result<DateTime<FixedOffset>, CalendarError> {
-        let length = self.goal_length(goal);
+        let out_of_range = || CalendarError::OutOfRange {
+            goal,
+            from: start.to_rfc3339(),
+        };
+        let length = self.goal_length(goal).ok_or_else(out_of_range)?;
         if !goal.is_working() {
-            return Ok(self.to_local(start + length));
+            let end = start.checked_add_signed(length).ok_or_else(out_of_range)?;
+            return Ok(self.to_local(end));
         }
         let start = start.with_timezone(&Utc);
+        let first = start.with_timezone(&self.tz()).date_naive();
         let mut left = length;
-        let mut day = start.with_timezone(&self.tz()).date_naive();
+        let mut day = first;
+        let mut worked = false;
         for _ in 0..MAX_DAYS {
             if let Some((open, close)) = self.working_span(day)? {
                 let from = open.max(start);
                 if from < close {
+                    worked = true;
                     if left <= close - from {
-                        return Ok(self.to_local((from + left).fixed_offset()));
+                        let end = from.checked_add_signed(left).ok_or_else(out_of_range)?;
+                        return Ok(self.to_local(end.fixed_offset()));
                     }
                     left -= close - from;
                 }
             }
-            day = day.succ_opt().expect("dates stay far from chrono's limits");
+            day = next_day(day)?;
         }
-        Err(CalendarError::NoWorkingTime {
-            from: start.with_timezone(&self.tz()).date_naive(),
+        Err(if worked {
+            CalendarError::GoalTooLong { goal, from: first }
+        } else {
+            CalendarError::NoWorkingTime { from: first }
         })
     }
 
@@ -269,7 +301,7 @@ impl WorkingCalendar {
                     total += to - from;
                 }
             }
-            day = day.succ_opt().expect("dates stay far from chrono's limits");
+            day = next_day(day)?;
         }
         Ok(total)
     }
@@ -299,25 +331,28 @@ impl WorkingCalendar {
         let (open, close) = match self.settings.working_hours {
             Some(h) => (day.and_time(h.start), day.and_time(h.end)),
             None => {
-                let next = day.succ_opt().expect("dates stay far from chrono's limits");
+                let next = next_day(day)?;
                 (day.and_time(NaiveTime::MIN), next.and_time(NaiveTime::MIN))
             }
         };
-        Ok(Some((self.instant(open), self.instant(close))))
+        match (self.instant(open), self.instant(close)) {
+            (Some(open), Some(close)) => Ok(Some((open, close))),
+            _ => Err(CalendarError::DateOutOfRange { date: day }),
+        }
     }
 
     /// The instant of a local wall time. Indonesia has no DST, but other zones
     /// do: an ambiguous time means its first occurrence, a skipped one is read
-    /// with the offset from before the jump (02:30 becomes 03:30).
-    fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
+    /// with the offset from before the jump (02:30 becomes 03:30). None at
+    /// the edge of chrono's dates.
+    fn instant(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self.tz().from_local_datetime(&local) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
             LocalResult::None => {
-                let before = self
-                    .tz()
-                    .offset_from_utc_datetime(&(local - TimeDelta::days(1)))
-                    .fix();
-                (local - TimeDelta::seconds(before.local_minus_utc().into())).and_utc()
+                let day_before = local.checked_sub_signed(TimeDelta::days(1))?;
+                let before = self.tz().offset_from_utc_datetime(&day_before).fix();
+                let offset = TimeDelta::seconds(before.local_minus_utc().into());
+                Some(local.checked_sub_signed(offset)?.and_utc())
             }
         }
     }

@@ -355,3 +355,54 @@ fn next_years_file_is_expected_from_october() {
         None
     );
 }
+
+#[test]
+fn huge_goals_and_extreme_dates_are_errors_not_panics() {
+    let cal = WorkingCalendar::from_years(
+        Path::new("calendar"),
+        settings("missing_year: weekends-only"),
+        BTreeMap::new(),
+    );
+    let start = t("2026-03-06T15:00:00+07:00");
+    // Goals built in code are not bounded like those read from the settings.
+    for unit in [GoalUnit::Days, GoalUnit::Hours, GoalUnit::WorkingDays] {
+        let goal = Goal::new(u32::MAX, unit);
+        let err = cal.due(start, goal).unwrap_err().to_string();
+        assert!(err.contains(&goal.to_string()), "{err}");
+    }
+    let at = |date: NaiveDate| {
+        let noon = date.and_hms_opt(12, 0, 0).unwrap();
+        noon.and_utc().fixed_offset()
+    };
+    let near_end = at(NaiveDate::MAX.pred_opt().unwrap());
+    assert!(matches!(
+        cal.due(near_end, Goal::new(366, GoalUnit::Days)),
+        Err(CalendarError::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        cal.due(near_end, DAY),
+        Err(CalendarError::DateOutOfRange { .. })
+    ));
+    assert!(matches!(
+        cal.elapsed_working(near_end, at(NaiveDate::MAX)),
+        Err(CalendarError::DateOutOfRange { .. })
+    ));
+}
+
+#[test]
+fn a_goal_longer_than_ten_years_of_working_hours_says_so() {
+    let cal = WorkingCalendar::from_years(
+        Path::new("calendar"),
+        settings("missing_year: weekends-only\nworking_hours: \"07:30-08:00\""),
+        BTreeMap::new(),
+    );
+    let err = cal
+        .due(
+            t("2026-03-06T15:00:00+07:00"),
+            Goal::new(8784, GoalUnit::WorkingHours),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`8784 working hours`"), "{err}");
+    assert!(!err.contains("no working time"), "{err}");
+}

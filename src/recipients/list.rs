@@ -182,6 +182,12 @@ impl ListReader {
             source: Arc::new(source),
         };
         let mut file = File::open(path).map_err(io)?;
+        if looks_like_utf16(&mut file).map_err(io)? {
+            return Err(ListError::Utf16 {
+                file: name.to_owned(),
+            });
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
         let delimiter = match options.delimiter {
             Some(d) => d,
             None => {
@@ -336,6 +342,15 @@ fn find_phone_column(
     })
 }
 
+/// Whether the file starts with a UTF-16 byte order mark, or has NUL bytes
+/// near its start (UTF-16 without a BOM: every ASCII letter is followed or
+/// preceded by a zero byte, which no CSV UTF-8 export writes).
+fn looks_like_utf16(file: &mut File) -> std::io::Result<bool> {
+    let mut buf = Vec::with_capacity(4096);
+    file.take(4096).read_to_end(&mut buf)?;
+    Ok(buf.starts_with(b"\xff\xfe") || buf.starts_with(b"\xfe\xff") || buf.contains(&0))
+}
+
 /// The delimiter that occurs most often outside quotes in the header line
 /// (`,` when none does or on a tie).
 fn sniff_delimiter(file: &mut File) -> std::io::Result<Delimiter> {
@@ -451,6 +466,30 @@ mod tests {
         let e = rows[1].1.as_ref().unwrap_err();
         assert_eq!((e.row, e.column.as_str()), (4, "nama"));
         assert_eq!(rows[2].0, 5);
+    }
+
+    #[test]
+    fn utf16_files_are_refused_with_how_to_export_csv_utf8() {
+        let text = "nama\thp\tprovinsi\r\nDewi\t081200001001\tJawa Barat\r\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for content in [
+            [&b"\xff\xfe"[..], &le].concat(),
+            [&b"\xfe\xff"[..], &be].concat(),
+            le,
+            be,
+        ] {
+            let f = write(&content);
+            let opts = ListOptions {
+                delimiter: Some(Delimiter::TAB),
+                ..Default::default()
+            };
+            for options in [ListOptions::default(), opts] {
+                let err = ListReader::open(f.path(), "x.csv", &options).err().unwrap();
+                assert!(matches!(err, ListError::Utf16 { .. }), "{err}");
+                assert!(err.to_string().contains("export as CSV UTF-8"), "{err}");
+            }
+        }
     }
 
     #[test]

@@ -154,6 +154,10 @@ pub enum ListError {
     },
     #[error("{file} is empty; a list needs a header row naming its columns")]
     Empty { file: String },
+    #[error(
+        "{file} is UTF-16 text (Excel's \"Unicode Text\"), which sms-bcast does not read; export as CSV UTF-8: in the spreadsheet use Save As → \"CSV UTF-8 (Comma delimited) (*.csv)\" and use that file"
+    )]
+    Utf16 { file: String },
     #[error("{file}: {}; the columns found are: {}; rename the phone column (e.g. to `phone` or `no_hp`) or set `recipients.lists.\"{file}\".phone_column` in sms-bcast.yaml", match configured { Some(c) => format!("the configured phone column {c:?} is missing"), None => "no phone column found".to_owned() }, columns.join(", "))]
     NoPhoneColumn {
         file: String,

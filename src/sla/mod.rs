@@ -104,9 +104,20 @@ impl Default for SlaPolicy {
 }
 
 impl SlaPolicy {
-    /// Checks what serde cannot: clock names are unique and not blank.
+    /// Checks what serde cannot: clock names are unique and not blank, and a
+    /// clock stops on another event than the one that starts it.
     pub fn validate(&self) -> Result<(), SlaError> {
         for (i, clock) in self.clocks.iter().enumerate() {
+            if clock.stop == clock.start {
+                return Err(SlaError::Policy {
+                    clock: i,
+                    field: "stop",
+                    message: format!(
+                        "is `{}`, the event that starts the clock: it would stop as it starts; name the event that ends the step",
+                        clock.stop.as_str()
+                    ),
+                });
+            }
             let name_error = |message: String| SlaError::Policy {
                 clock: i,
                 field: "name",
@@ -166,6 +177,19 @@ impl Event {
             Event::AdvisorDecided | Event::AdvisorApproved => 1,
             Event::DeciderDecided | Event::DeciderApproved => 2,
             Event::SendAfter | Event::Sent => 3,
+        }
+    }
+
+    /// The name written in `sms-bcast.yaml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Submitted => "submitted",
+            Event::AdvisorDecided => "advisor-decided",
+            Event::AdvisorApproved => "advisor-approved",
+            Event::DeciderDecided => "decider-decided",
+            Event::DeciderApproved => "decider-approved",
+            Event::SendAfter => "send-after",
+            Event::Sent => "sent",
         }
     }
 }
@@ -471,7 +495,12 @@ fn evaluate_clock(
     }
     status.elapsed = cal.counted(start, now, goal)?;
     status.remaining = Some(cal.counted(now, due, goal)?);
-    let warn = cal.goal_length(goal) * i32::from(clock.warn_at.0) / 100;
+    // `due` succeeded, so the goal's length fits; the share of it does too.
+    let warn = cal
+        .goal_length(goal)
+        .and_then(|l| l.checked_mul(i32::from(clock.warn_at.0)))
+        .and_then(|l| l.checked_div(100))
+        .unwrap_or(TimeDelta::MAX);
     status.state = if now > due {
         ClockState::Breached
     } else if status.elapsed >= warn {

@@ -281,3 +281,16 @@ fn bad_policies_name_the_key_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_clock_that_stops_on_its_start_event_is_refused() {
+    let mut policy = SlaPolicy::default();
+    policy.clocks[2].stop = policy.clocks[2].start;
+    let err = policy.validate().unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "sla.clocks[2].stop: is `decider-approved`, the event that starts the clock"
+        ),
+        "{err}"
+    );
+}

@@ -9,13 +9,16 @@ mod clones;
 mod forms;
 mod keys;
 mod lifecycle;
+mod lists;
 mod notify;
 mod preview;
 mod refusals;
 #[path = "../support/mod.rs"]
 mod support;
 mod tamper;
+mod wording;
 
 mod bench_generator;
 mod send;
 mod verify_fast;
+mod settings;

@@ -81,7 +81,7 @@ fn preview_counts_duplicates_opt_outs_and_bad_rows_across_two_lists() {
         &form("\"Yth. ((nama)), rapat Senin pukul 09.00.\"", TWO_LISTS),
     );
     assert!(
-        stderr.contains("5 recipients (1 duplicates removed, 1 opted out, 2 bad rows)"),
+        stderr.contains("5 recipients (1 duplicate removed, 1 opted out, 2 bad rows)"),
         "{stderr}"
     );
     assert!(stderr.contains("Rp 1.750"), "{stderr}");
@@ -291,7 +291,7 @@ fn max_parts_refuses_a_long_template_and_drops_a_long_personalised_row() {
             "  - list: recipients/fasilitator.csv\n",
         ),
     );
-    assert!(stderr.contains("1 recipients (1 bad rows)"), "{stderr}");
+    assert!(stderr.contains("1 recipient (1 bad row)"), "{stderr}");
     assert_eq!(signed_facts(&env, &id)["recipients"], "1");
     let v = preview_json(&env, &id);
     assert_eq!(v["invalid"], 1);

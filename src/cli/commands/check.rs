@@ -7,13 +7,12 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use sms_bcast::calendar::WorkingCalendar;
 use sms_bcast::clock;
-use sms_bcast::error::Error;
 use sms_bcast::lifecycle::{self, Analysis};
 use sms_bcast::record::{self, Kind};
 use sms_bcast::registry::{Registry, Role};
 use sms_bcast::sla::report::{self, FailOn, Report, RequestClocks, Unverified};
-use sms_bcast::sla::{self, Decision, SlaError, Timeline};
-use sms_bcast::workspace::{CONFIG_FILE, Workspace};
+use sms_bcast::sla::{self, Decision, Timeline};
+use sms_bcast::workspace::Workspace;
 
 use sms_bcast::notice::{self, Reminder};
 
@@ -56,7 +55,6 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     let format = Format::or_table(cli.format);
     let ws = context::open_workspace(cli)?;
-    validate_policy(&ws)?;
     let registry = Registry::load(&ws.root)?;
     let calendar = WorkingCalendar::load(&calendar_dir(&ws), ws.config.calendar.clone())?;
     let now = clock::evaluation_now(args.now.as_deref(), ws.zone)?;
@@ -169,67 +167,6 @@ fn calendar_dir(ws: &Workspace) -> PathBuf {
     }
 }
 
-/// Checks what serde could not, naming the line of `sms-bcast.yaml` at fault.
-fn validate_policy(ws: &Workspace) -> Result<()> {
-    let Err(SlaError::Policy {
-        clock,
-        field,
-        message,
-    }) = ws.config.sla.validate()
-    else {
-        return Ok(());
-    };
-    let path = ws.root.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    Err(Error::Input {
-        line: clock_line(&text, clock, field),
-        file: path,
-        column: 1,
-        field: format!("sla.clocks[{clock}].{field}"),
-        message,
-        hint: "edit that clock in the `sla:` section; docs/deadlines.md lists the keys".into(),
-    }
-    .into())
-}
-
-/// The 1-based line of `field` in the `clock`-th item of `sla.clocks` (the
-/// item's first line when the field is not written out).
-fn clock_line(text: &str, clock: usize, field: &str) -> usize {
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(sla) = lines.iter().position(|l| l.starts_with("sla:")) else {
-        return 1;
-    };
-    let end = (sla + 1..lines.len())
-        .find(|&i| {
-            let l = lines[i];
-            !l.trim().is_empty() && !l.starts_with([' ', '#', '-'])
-        })
-        .unwrap_or(lines.len());
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let items: Vec<usize> = (sla + 1..end)
-        .filter(|&i| lines[i].trim_start().starts_with("- "))
-        .collect();
-    let Some(outer) = items.iter().map(|&i| indent(lines[i])).min() else {
-        return sla + 1;
-    };
-    let items: Vec<usize> = items
-        .into_iter()
-        .filter(|&i| indent(lines[i]) == outer)
-        .collect();
-    let Some(&start) = items.get(clock) else {
-        return sla + 1;
-    };
-    let stop = items.get(clock + 1).copied().unwrap_or(end);
-    (start..stop)
-        .find(|&i| {
-            let key = lines[i].trim_start().trim_start_matches("- ");
-            key.strip_prefix(field)
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .unwrap_or(start)
-        + 1
-}
-
 /// The current revision's events, or the problems that keep the request from
 /// being evaluated (each as file and message).
 fn timeline(
@@ -288,19 +225,5 @@ fn decision(analysis: &Analysis, role: Role) -> Option<Decision> {
             approved: false,
         }),
         None => first(Kind::Approve).map(|at| Decision { at, approved: true }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clock_line;
-
-    #[test]
-    fn policy_errors_point_at_the_clock_field() {
-        let text = "schema: x\nsla:\n  clocks:\n    - name: a\n      start: submitted\n    - start: submitted\n      name: a\n      goal: 1 day\ncalendar:\n  weekdays: [mon]\n";
-        assert_eq!(clock_line(text, 0, "name"), 4);
-        assert_eq!(clock_line(text, 1, "name"), 7);
-        assert_eq!(clock_line(text, 1, "warn_at"), 6, "missing field: the item");
-        assert_eq!(clock_line(text, 5, "name"), 2, "no such item: the section");
     }
 }

@@ -15,7 +15,7 @@ use sms_bcast::send::mask_phone;
 use sms_bcast::smstext::Template;
 use sms_bcast::workspace::{CONFIG_FILE, Workspace};
 
-use crate::cli::commands::submit::{encoding_name, rupiah};
+use crate::cli::commands::submit::{encoding_name, encoding_summary, plural, rupiah};
 use crate::cli::context;
 use crate::cli::output::Format;
 use crate::cli::{Cli, Status};
@@ -266,12 +266,7 @@ fn print_table(
         limits.applied, limits.workspace_max, limits.gateway, limits.gateway_max
     )?;
     if let Some(m) = &res.message {
-        let encoding = match m.encoding_label() {
-            "mixed" => format!("mixed ({} GSM-7, {} UCS-2)", m.gsm7, m.ucs2),
-            "ucs2" => "UCS-2".to_owned(),
-            _ => "GSM-7".to_owned(),
-        };
-        writeln!(out, "Encoding: {encoding}")?;
+        writeln!(out, "Encoding: {}", encoding_summary(m))?;
         writeln!(
             out,
             "Characters: {}-{}   Parts per recipient: {}-{}   Total parts: {}",
@@ -280,8 +275,8 @@ fn print_table(
         match ws.config.sms.price_per_part_idr {
             Some(price) => writeln!(
                 out,
-                "Cost: {} parts x {} = {}",
-                m.total_parts,
+                "Cost: {} x {} = {}",
+                plural(m.total_parts, "part", "parts"),
                 rupiah(price),
                 rupiah(price.saturating_mul(m.total_parts))
             )?,
@@ -290,10 +285,10 @@ fn print_table(
         if let Some(s) = &m.sample {
             writeln!(
                 out,
-                "Sample to {} ({}, {} part(s)):",
+                "Sample to {} ({}, {}):",
                 mask_phone(s.phone.as_str()),
                 encoding_name(s.encoding),
-                s.parts
+                plural(s.parts as u64, "part", "parts")
             )?;
             for line in s.text.lines() {
                 writeln!(out, "  | {line}")?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow, bail};
 use sms_bcast::error::line_of_key;
 use sms_bcast::gitstore;
-use sms_bcast::recipients::{ListError, Resolution, Resolver, Selection};
+use sms_bcast::recipients::{ListError, MessageStats, Resolution, Resolver, Selection};
 use sms_bcast::record::{self, Draft, Kind, ListDigest, Statement};
 use sms_bcast::registry::{Person, Role};
 use sms_bcast::request::Form;
@@ -185,24 +185,24 @@ pub fn read_form(ws: &Workspace, path: &Path, person: &Person) -> Result<Prepare
 /// The one-line summary `submit` and `revise` print on stderr.
 pub fn summary(prepared: &Prepared, sms: &SmsSettings) -> String {
     let r = &prepared.resolution;
-    let mut out = format!("{} recipients", r.recipients);
+    let mut out = plural(r.recipients, "recipient", "recipients");
     let dropped: Vec<String> = [
-        (r.duplicates, "duplicates removed"),
-        (r.opted_out, "opted out"),
-        (r.invalid, "bad rows"),
+        (r.duplicates, "duplicate removed", "duplicates removed"),
+        (r.opted_out, "opted out", "opted out"),
+        (r.invalid, "bad row", "bad rows"),
     ]
     .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
+    .filter(|(n, _, _)| *n > 0)
+    .map(|&(n, one, many)| plural(n, one, many))
     .collect();
     if !dropped.is_empty() {
         out.push_str(&format!(" ({})", dropped.join(", ")));
     }
     if let Some(m) = &r.message {
         out.push_str(&format!(
-            "; {}; {} SMS parts",
-            m.encoding_label(),
-            m.total_parts
+            "; {}; {}",
+            encoding_summary(m),
+            plural(m.total_parts, "SMS part", "SMS parts")
         ));
         if let Some(cost) = sms.cost_idr(m.total_parts) {
             out.push_str(&format!("; estimated cost {}", rupiah(cost)));
@@ -224,10 +224,22 @@ pub fn rupiah(amount: u64) -> String {
     format!("Rp {out}")
 }
 
-pub fn encoding_name(encoding: Encoding) -> &'static str {
-    match encoding {
-        Encoding::Gsm7 => "GSM-7",
-        Encoding::Ucs2 => "UCS-2",
+pub fn encoding_name(encoding: Encoding) -> String {
+    encoding.to_string()
+}
+
+/// `n` and the noun, singular for one: "1 SMS part", "2 SMS parts".
+pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How a message's encoding is shown: GSM-7, UCS-2, or how many of each.
+pub fn encoding_summary(m: &MessageStats) -> String {
+    match m.encoding_label() {
+        "mixed" => format!("mixed ({} GSM-7, {} UCS-2)", m.gsm7, m.ucs2),
+        "ucs2" => "UCS-2".to_owned(),
+        _ => "GSM-7".to_owned(),
     }
 }
 
