@@ -37,6 +37,11 @@ impl Secret {
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `user:secret`, whose base64 a basic-auth header carries, to blank as a whole.
+    pub(crate) fn basic_auth_pair(&self, user: &str) -> Secret {
+        Secret(format!("{user}:{}", self.0))
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -175,30 +180,42 @@ impl HttpClient {
         }
     }
 
-    /// Replaces every configured secret in `text` by `***`.
+    /// `text` through [`super::sanitise`] with this client's secrets.
     pub(crate) fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in &self.secrets {
-            text = text.replace(secret.expose(), "***");
-            let encoded = pct(secret.expose());
-            if encoded != secret.expose() {
-                text = text.replace(&encoded, "***");
-            }
-        }
-        text
+        super::sanitise(text, &self.secret_texts())
     }
 
-    /// `HTTP 403: <body>` with the body shortened and secrets blanked.
+    /// The final pass over every outcome an adapter returns: whatever text it
+    /// built around the reply, no secret or full number leaves the adapter.
+    pub(crate) fn clean(&self, outcome: Outcome, to: &str) -> Outcome {
+        outcome.sanitised(&self.secret_texts(), to)
+    }
+
+    fn secret_texts(&self) -> Vec<&str> {
+        self.secrets.iter().map(Secret::expose).collect()
+    }
+
+    /// `HTTP 403: <excerpt>`: the start of the body, sanitised before it is
+    /// cut (so no cut-off piece of a secret or number escapes), then short.
     pub(crate) fn detail(&self, reply: &Reply) -> String {
-        let body = reply.body.trim();
-        let body: String = if body.chars().count() > 300 {
-            body.chars().take(300).chain("…".chars()).collect()
+        let body: String = reply.body.trim().chars().take(SCAN_CHARS).collect();
+        let body = self.redact(&body);
+        let body: String = if body.chars().count() > EXCERPT_CHARS {
+            body.chars()
+                .take(EXCERPT_CHARS)
+                .chain("…".chars())
+                .collect()
         } else {
-            body.to_owned()
+            body
         };
-        self.redact(&format!("HTTP {}: {body}", reply.status))
+        format!("HTTP {}: {body}", reply.status)
     }
 }
+
+/// How much of a reply body is sanitised; far more than is shown.
+const SCAN_CHARS: usize = 4_000;
+/// How much of a reply body a detail shows.
+const EXCERPT_CHARS: usize = 200;
 
 /// An error and all its sources, one after the other.
 fn error_chain(error: &dyn std::error::Error) -> String {
