@@ -563,19 +563,26 @@ fn spellings(secret: &str) -> Vec<Vec<u8>> {
     use base64::Engine;
     use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
-    let json = json_escaped(secret);
-    let mut out = vec![
-        secret.as_bytes().to_vec(),
-        json.clone().into_bytes(),
-        json.replace('/', "\\/").into_bytes(),
-        json_escaped(&json).into_bytes(),
-        html_escaped(secret).into_bytes(),
+    // JSON escaping (as written by serde, with `\uXXXX` for non-ASCII in
+    // either case, with `\/`), once or twice (JSON echoed inside JSON).
+    let escapes: [fn(&str) -> String; 4] = [
+        json_escaped,
+        |t| json_ascii(t, false),
+        |t| json_ascii(t, true),
+        |t| json_escaped(t).replace('/', "\\/"),
     ];
-    for upper in [false, true] {
-        let ascii = json_ascii(secret, upper);
-        out.push(ascii.replace('/', "\\/").into_bytes());
-        out.push(ascii.into_bytes());
+    let mut texts = vec![secret.to_owned()];
+    for _ in 0..2 {
+        let layer: Vec<String> = texts
+            .iter()
+            .flat_map(|t| escapes.iter().map(move |escape| escape(t)))
+            .collect();
+        texts.extend(layer);
+        texts.sort();
+        texts.dedup();
     }
+    texts.push(html_escaped(secret));
+    let mut out: Vec<Vec<u8>> = texts.into_iter().map(String::into_bytes).collect();
     // Base64 of text that holds the secret at any of the three byte
     // alignments: the characters that depend on the secret alone.
     for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
