@@ -565,11 +565,13 @@ fn spellings(secret: &str) -> Vec<Vec<u8>> {
 
     // JSON escaping (as written by serde, with `\uXXXX` for non-ASCII in
     // either case, with `\/`), once or twice (JSON echoed inside JSON).
-    let escapes: [fn(&str) -> String; 4] = [
+    let escapes: [fn(&str) -> String; 6] = [
         json_escaped,
         |t| json_ascii(t, false),
         |t| json_ascii(t, true),
         |t| json_escaped(t).replace('/', "\\/"),
+        |t| json_ascii(t, false).replace('/', "\\/"),
+        |t| json_ascii(t, true).replace('/', "\\/"),
     ];
     let mut texts = vec![secret.to_owned()];
     for _ in 0..2 {
