@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use super::{GatewayError, Outcome};
+use super::{GatewayError, Outcome, Sanitiser};
 
 /// A credential read from the environment. Its `Debug` never shows it.
 #[derive(Clone)]
@@ -79,11 +79,11 @@ impl ClientSettings {
     }
 }
 
-/// A keep-alive HTTP client plus the secrets to blank out of any detail.
+/// A keep-alive HTTP client plus what blanks its secrets out of any detail.
 #[derive(Debug)]
 pub(crate) struct HttpClient {
     client: Client,
-    secrets: Vec<Secret>,
+    sanitiser: Sanitiser,
 }
 
 /// A reply read in full.
@@ -131,7 +131,11 @@ impl HttpClient {
             .user_agent(concat!("sms-bcast/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| client_error(error_chain(&e.without_url())))?;
-        Ok(HttpClient { client, secrets })
+        let secrets: Vec<&str> = secrets.iter().map(Secret::expose).collect();
+        Ok(HttpClient {
+            client,
+            sanitiser: Sanitiser::new(&secrets),
+        })
     }
 
     pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> RequestBuilder {
@@ -182,17 +186,13 @@ impl HttpClient {
 
     /// `text` through [`super::sanitise`] with this client's secrets.
     pub(crate) fn redact(&self, text: &str) -> String {
-        super::sanitise(text, &self.secret_texts())
+        self.sanitiser.sanitise(text)
     }
 
     /// The final pass over every outcome an adapter returns: whatever text it
     /// built around the reply, no secret or full number leaves the adapter.
     pub(crate) fn clean(&self, outcome: Outcome, to: &str) -> Outcome {
-        outcome.sanitised(&self.secret_texts(), to)
-    }
-
-    fn secret_texts(&self) -> Vec<&str> {
-        self.secrets.iter().map(Secret::expose).collect()
+        outcome.sanitised(&self.sanitiser, to)
     }
 
     /// `HTTP 403: <excerpt>`: the start of the body, sanitised before it is

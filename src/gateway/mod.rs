@@ -395,20 +395,57 @@ impl<'de> serde::de::DeserializeSeed<'de> for MaxPartsSeed {
 /// hex case, JSON- or HTML-escaped, base64 as in a basic-auth header), and
 /// every phone-number-like run of 8 or more digits (with or without `+` or
 /// `%2B`) is masked as [`crate::send::mask_phone`] masks numbers.
-/// Every adapter passes every detail it builds through it.
+/// Every adapter passes every detail it builds through it (through a
+/// [`Sanitiser`] made once per gateway).
 pub fn sanitise(text: &str, secrets: &[&str]) -> String {
-    mask_numbers(&redact(text, secrets))
+    Sanitiser::new(secrets).sanitise(text)
+}
+
+/// [`sanitise`] with the spellings of a gateway's secrets worked out once.
+#[derive(Default)]
+pub struct Sanitiser {
+    /// All spellings of all secrets at once; `None` without secrets.
+    finder: Option<aho_corasick::AhoCorasick>,
+}
+
+impl std::fmt::Debug for Sanitiser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sanitiser(***)")
+    }
+}
+
+impl Sanitiser {
+    pub fn new(secrets: &[&str]) -> Sanitiser {
+        let mut needles: Vec<Vec<u8>> = secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .flat_map(|s| spellings(s))
+            .filter(|n| !n.is_empty())
+            .collect();
+        needles.sort();
+        needles.dedup();
+        Sanitiser {
+            finder: (!needles.is_empty()).then(|| {
+                aho_corasick::AhoCorasick::new(&needles).expect("secret spellings are searchable")
+            }),
+        }
+    }
+
+    /// See [`sanitise`].
+    pub fn sanitise(&self, text: &str) -> String {
+        mask_numbers(&self.redact(text))
+    }
 }
 
 impl Outcome {
     /// This outcome with its detail sanitised and, in a message id, the
     /// secrets and the recipient's own number hidden (other digits of an id
     /// are kept: ids are often long numbers).
-    pub(crate) fn sanitised(self, secrets: &[&str], to: &str) -> Outcome {
-        let clean = |detail: String| sanitise(&detail, secrets);
+    pub(crate) fn sanitised(self, sanitiser: &Sanitiser, to: &str) -> Outcome {
+        let clean = |detail: String| sanitiser.sanitise(&detail);
         match self {
             Outcome::Accepted { message_id } => Outcome::Accepted {
-                message_id: message_id.map(|id| hide_number(&redact(&id, secrets), to)),
+                message_id: message_id.map(|id| hide_number(&sanitiser.redact(&id), to)),
             },
             Outcome::Throttled {
                 retry_after,
@@ -458,61 +495,45 @@ fn mask_numbers(text: &str) -> String {
         .into_owned()
 }
 
-/// `text` with every spelling of every secret replaced by `***`.
-fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut needles: Vec<Vec<u8>> = secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .flat_map(|s| spellings(s))
-        .filter(|n| !n.is_empty())
-        .collect();
-    if needles.is_empty() {
-        return text.to_owned();
-    }
-    needles.sort();
-    needles.dedup();
-    // Byte ranges of `text` to hide, found in the text as it is and in its
-    // percent-decoded forms (`+` kept, `+` as a space), which covers every
-    // percent-encoding whatever it leaves unencoded and whatever its hex case.
-    let mut hide: Vec<(usize, usize)> = Vec::new();
-    for view in [
-        View::raw(text),
-        View::decoded(text, false),
-        View::decoded(text, true),
-    ] {
-        for needle in &needles {
-            let n = needle.len();
-            let mut at = 0;
-            while at + n <= view.bytes.len() {
-                if view.bytes[at..at + n] == needle[..] {
-                    hide.push((view.start[at], view.end[at + n - 1]));
-                    at += n;
-                } else {
-                    at += 1;
+impl Sanitiser {
+    /// `text` with every spelling of every secret replaced by `***`.
+    fn redact(&self, text: &str) -> String {
+        // Byte ranges of `text` to hide, found in the text as it is and in its
+        // percent-decoded forms (`+` kept, `+` as a space), which covers every
+        // percent-encoding whatever it leaves unencoded and whatever its hex case.
+        let mut hide: Vec<(usize, usize)> = Vec::new();
+        for view in [
+            View::raw(text),
+            View::decoded(text, false),
+            View::decoded(text, true),
+        ] {
+            if let Some(finder) = &self.finder {
+                for m in finder.find_overlapping_iter(&view.bytes) {
+                    hide.push((view.start[m.start()], view.end[m.end() - 1]));
                 }
             }
         }
-    }
-    for (start, end) in &mut hide {
-        while !text.is_char_boundary(*start) {
-            *start -= 1;
+        for (start, end) in &mut hide {
+            while !text.is_char_boundary(*start) {
+                *start -= 1;
+            }
+            while !text.is_char_boundary(*end) {
+                *end += 1;
+            }
         }
-        while !text.is_char_boundary(*end) {
-            *end += 1;
+        hide.sort();
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (start, end) in hide {
+            if start >= last {
+                out.push_str(&text[last..start]);
+                out.push_str("***");
+            }
+            last = last.max(end);
         }
+        out.push_str(&text[last..]);
+        out
     }
-    hide.sort();
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (start, end) in hide {
-        if start >= last {
-            out.push_str(&text[last..start]);
-            out.push_str("***");
-        }
-        last = last.max(end);
-    }
-    out.push_str(&text[last..]);
-    out
 }
 
 /// Text as bytes, each with the range of the original text it came from.
@@ -722,7 +743,7 @@ mod tests {
         let outcome = Outcome::Accepted {
             message_id: Some("OUTC_+6281200001234_0123456789abcdef.txt".into()),
         }
-        .sanitised(&[], "+6281200001234");
+        .sanitised(&Sanitiser::default(), "+6281200001234");
         assert_eq!(
             outcome,
             Outcome::Accepted {
@@ -733,7 +754,7 @@ mod tests {
         let outcome = Outcome::Accepted {
             message_id: Some("987654321012".into()),
         }
-        .sanitised(&["tok"], "+6281200001234");
+        .sanitised(&Sanitiser::new(&["tok"]), "+6281200001234");
         assert_eq!(
             outcome,
             Outcome::Accepted {

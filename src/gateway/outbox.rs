@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::{Gateway, GatewayError, Outcome, OutgoingSms, check_max_parts, invalid};
+use super::{Gateway, GatewayError, Outcome, OutgoingSms, Sanitiser, check_max_parts, invalid};
 
 /// `kind: outbox`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -104,7 +104,7 @@ impl Gateway for Outbox {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.exchange(sms).sanitised(&[], sms.to)
+        self.exchange(sms).sanitised(&Sanitiser::default(), sms.to)
     }
 }
 
