@@ -44,8 +44,8 @@ pub trait Gateway: Send + Sync {
     fn name(&self) -> &str;
     /// Largest number of parts one message may have on this gateway.
     fn max_parts(&self) -> u32;
-    /// Send one message and classify the reply. Must never panic and never
-    /// include secrets (passwords, tokens, URLs with credentials) in `detail`.
+    /// Send one message and classify the reply. Must never panic; every
+    /// `detail` has been through [`sanitise`] (no secret, no full number).
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome;
 }
 
