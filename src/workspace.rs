@@ -46,7 +46,7 @@ pub struct Config {
     #[serde(default)]
     pub recipients: RecipientSettings,
     /// Gateways by name; `outbox` (a Gammu SMSD spool folder) always exists.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::gateway::deserialize_gateways")]
     pub gateways: BTreeMap<String, GatewayConfig>,
     /// How `send` runs.
     #[serde(default)]

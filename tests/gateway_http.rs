@@ -17,6 +17,11 @@ const JASMIN_PW: &str = "j-Pw+2&y";
 const PLAYSMS_TOKEN: &str = "p-Tok/3+z";
 const TWILIO_TOKEN: &str = "tw-Tok+/=9";
 const HTTP_SECRET: &str = "gen-S3cret&x";
+/// Everything that encodings treat specially: space, quote, backslash, `+`,
+/// `&`, `%`, `/`, `'` and non-ASCII.
+const ECHO_SECRET: &str = "my pass \"q\\w+&%/é'x";
+/// The same for header values, which must be ASCII.
+const ECHO_ASCII: &str = "my pass \"q\\w+&%/'x";
 
 fn env() {
     static ONCE: Once = Once::new();
@@ -27,6 +32,8 @@ fn env() {
         std::env::set_var("GW_HTTP_TEST_PLAYSMS_TOKEN", PLAYSMS_TOKEN);
         std::env::set_var("GW_HTTP_TEST_TWILIO_TOKEN", TWILIO_TOKEN);
         std::env::set_var("GW_HTTP_TEST_SECRET", HTTP_SECRET);
+        std::env::set_var("GW_ECHO_SECRET", ECHO_SECRET);
+        std::env::set_var("GW_ECHO_ASCII", ECHO_ASCII);
     });
 }
 
@@ -701,4 +708,174 @@ fn http_reply_classes() {
         gateway(&json_provider(&closed_port_url("/api"))).send(&gsm("+6281200001234", "x"));
     assert_class(&outcome, "temporary");
     no_secret_in(&outcome);
+}
+
+// ------------------------------------------------- echoing servers and secrets
+
+const ECHO_TO: &str = "+6281200001234";
+
+/// What a server that echoes the request may say: the request as it was on
+/// the wire (`raw`), or its decoded parameters as JSON (`json`), or that JSON
+/// with non-ASCII as `\uXXXX` like Python's and PHP's encoders (`ascii`).
+fn echo_of(request: &support::loopback::Request, flavour: &str) -> String {
+    let auth = [request.header("authorization"), request.header("x-key")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = String::from_utf8_lossy(&request.body).into_owned();
+    if flavour == "raw" {
+        return format!("echo {}?{} | {auth} | {body}", request.path, request.query);
+    }
+    let form = if body.starts_with('{') {
+        Vec::new()
+    } else {
+        request.form_pairs()
+    };
+    let json = serde_json::json!({
+        "query": request.query_pairs(),
+        "auth": auth,
+        "form": form,
+        "body": if body.starts_with('{') { body } else { String::new() },
+    })
+    .to_string();
+    if flavour == "json" {
+        return json;
+    }
+    json.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                c.encode_utf16(&mut [0; 2])
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+/// Spellings of the secrets and of the full number that must never show.
+fn leaks(text: &str) -> Vec<String> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut bad = vec![
+        "6281200001234".to_owned(),
+        "my pass".to_owned(),
+        "my+pass".to_owned(),
+        "my%20pass".to_owned(),
+        "q\\w".to_owned(),
+        "q\\\\w".to_owned(),
+        "w+&%".to_owned(),
+        "w%2B%26%25".to_owned(),
+        "w%2b%26%25".to_owned(),
+        "\\u00e9".to_owned(),
+        "%C3%A9".to_owned(),
+        "%c3%a9".to_owned(),
+        "é".to_owned(),
+    ];
+    for user in ["ACecho", "bpbd", "echo-user"] {
+        for secret in [ECHO_SECRET, ECHO_ASCII] {
+            let encoded = b64.encode(format!("{user}:{secret}"));
+            // The part of the header that depends on the password.
+            bad.push(encoded[encoded.len() - 12..].to_owned());
+        }
+    }
+    bad.into_iter()
+        .filter(|b| text.contains(b.as_str()))
+        .collect()
+}
+
+fn echo_gateways(url: &str) -> Vec<(&'static str, String)> {
+    let base = url.trim_end_matches("/echo");
+    vec![
+        (
+            "kannel",
+            format!("kind: kannel\nurl: {url}\nusername: bpbd\npassword_env: GW_ECHO_SECRET\n"),
+        ),
+        (
+            "jasmin",
+            format!("kind: jasmin\nurl: {url}\nusername: bpbd\npassword_env: GW_ECHO_SECRET\n"),
+        ),
+        (
+            "playsms",
+            format!("kind: playsms\nurl: {url}\nusername: bpbd\ntoken_env: GW_ECHO_SECRET\n"),
+        ),
+        (
+            "twilio",
+            format!(
+                "kind: twilio\nbase_url: {base}\naccount_sid: ACecho\nauth_token_env: GW_ECHO_SECRET\nfrom: BPBD\n"
+            ),
+        ),
+        (
+            "http form",
+            format!(
+                "kind: http\nurl: {url}\nsecret_env: GW_ECHO_SECRET\nform: {{key: \"{{secret}}\", to: \"{{to}}\", ref: \"{{reference}}\"}}\n"
+            ),
+        ),
+        (
+            "http json",
+            format!(
+                "kind: http\nurl: {url}\nsecret_env: GW_ECHO_SECRET\njson: {{key: \"{{secret}}\", to: \"{{to}}\"}}\n"
+            ),
+        ),
+        (
+            "http query, header and basic auth",
+            format!(
+                "kind: http\nmethod: GET\nurl: \"{url}?key={{secret}}&to={{to_digits}}\"\nsecret_env: GW_ECHO_ASCII\n\
+                 basic_auth_user: echo-user\nheaders: {{X-Key: \"{{secret}}\"}}\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn an_echoed_request_leaks_no_secret_and_no_full_number() {
+    for flavour in ["raw", "json", "ascii"] {
+        for status in [500, 400, 503] {
+            let server =
+                Server::start(move |request| Reply::new(status, &echo_of(request, flavour)));
+            for (kind, yaml) in echo_gateways(&server.url("/echo")) {
+                let gateway = gateway(&yaml);
+                let outcome = gateway.send(&OutgoingSms {
+                    reference: "req-9/+6281200001234",
+                    ..gsm(ECHO_TO, "Halo warga")
+                });
+                let request = server.requests().pop().expect("a request");
+                let echoed = echo_of(&request, flavour);
+                // The server did see the secret and the number; the outcome must not show them.
+                assert!(
+                    leaks(&echoed).len() >= 2,
+                    "{kind}: the echo holds nothing to hide: {echoed}"
+                );
+                let shown = format!("{outcome:?}");
+                assert_eq!(
+                    leaks(&shown),
+                    Vec::<String>::new(),
+                    "{kind}, {flavour} echo, HTTP {status}: {shown}"
+                );
+                assert!(
+                    shown.contains("***1234"),
+                    "{kind}: number not masked as expected: {shown}"
+                );
+                assert!(
+                    shown.chars().count() < 400,
+                    "{kind}: detail not short: {shown}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_transport_error_leaks_no_secret() {
+    // The connection closes after the request: the detail is reqwest's error chain.
+    let server = Server::replying(Reply::CloseAfterRead);
+    for (kind, yaml) in echo_gateways(&server.url("/echo")) {
+        let outcome = gateway(&yaml).send(&gsm(ECHO_TO, "Halo"));
+        assert_class(&outcome, "unknown");
+        let shown = format!("{outcome:?}");
+        assert_eq!(leaks(&shown), Vec::<String>::new(), "{kind}: {shown}");
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use super::{GatewayError, Outcome};
+use super::{GatewayError, Outcome, Sanitiser};
 
 /// A credential read from the environment. Its `Debug` never shows it.
 #[derive(Clone)]
@@ -36,6 +36,11 @@ impl Secret {
 
     pub(crate) fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// `user:secret`, whose base64 a basic-auth header carries, to blank as a whole.
+    pub(crate) fn basic_auth_pair(&self, user: &str) -> Secret {
+        Secret(format!("{user}:{}", self.0))
     }
 }
 
@@ -74,11 +79,11 @@ impl ClientSettings {
     }
 }
 
-/// A keep-alive HTTP client plus the secrets to blank out of any detail.
+/// A keep-alive HTTP client plus what blanks its secrets out of any detail.
 #[derive(Debug)]
 pub(crate) struct HttpClient {
     client: Client,
-    secrets: Vec<Secret>,
+    sanitiser: Sanitiser,
 }
 
 /// A reply read in full.
@@ -126,7 +131,11 @@ impl HttpClient {
             .user_agent(concat!("sms-bcast/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| client_error(error_chain(&e.without_url())))?;
-        Ok(HttpClient { client, secrets })
+        let secrets: Vec<&str> = secrets.iter().map(Secret::expose).collect();
+        Ok(HttpClient {
+            client,
+            sanitiser: Sanitiser::new(&secrets),
+        })
     }
 
     pub(crate) fn request(&self, method: reqwest::Method, url: &str) -> RequestBuilder {
@@ -175,30 +184,38 @@ impl HttpClient {
         }
     }
 
-    /// Replaces every configured secret in `text` by `***`.
+    /// `text` through [`super::sanitise`] with this client's secrets.
     pub(crate) fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in &self.secrets {
-            text = text.replace(secret.expose(), "***");
-            let encoded = pct(secret.expose());
-            if encoded != secret.expose() {
-                text = text.replace(&encoded, "***");
-            }
-        }
-        text
+        self.sanitiser.sanitise(text)
     }
 
-    /// `HTTP 403: <body>` with the body shortened and secrets blanked.
+    /// The final pass over every outcome an adapter returns: whatever text it
+    /// built around the reply, no secret or full number leaves the adapter.
+    pub(crate) fn clean(&self, outcome: Outcome, to: &str) -> Outcome {
+        outcome.sanitised(&self.sanitiser, to)
+    }
+
+    /// `HTTP 403: <excerpt>`: the start of the body, sanitised before it is
+    /// cut (so no cut-off piece of a secret or number escapes), then short.
     pub(crate) fn detail(&self, reply: &Reply) -> String {
-        let body = reply.body.trim();
-        let body: String = if body.chars().count() > 300 {
-            body.chars().take(300).chain("…".chars()).collect()
+        let body: String = reply.body.trim().chars().take(SCAN_CHARS).collect();
+        let body = self.redact(&body);
+        let body: String = if body.chars().count() > EXCERPT_CHARS {
+            body.chars()
+                .take(EXCERPT_CHARS)
+                .chain("…".chars())
+                .collect()
         } else {
-            body.to_owned()
+            body
         };
-        self.redact(&format!("HTTP {}: {body}", reply.status))
+        format!("HTTP {}: {body}", reply.status)
     }
 }
+
+/// How much of a reply body is sanitised; far more than is shown.
+const SCAN_CHARS: usize = 4_000;
+/// How much of a reply body a detail shows.
+const EXCERPT_CHARS: usize = 200;
 
 /// An error and all its sources, one after the other.
 fn error_chain(error: &dyn std::error::Error) -> String {

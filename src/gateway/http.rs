@@ -49,7 +49,7 @@ pub struct HttpConfig {
     #[serde(default)]
     pub temporary_status: Vec<u16>,
     /// Default 1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de_max_parts")]
     pub max_parts: Option<u32>,
     #[serde(default)]
     pub connect_timeout_ms: Option<u64>,
@@ -193,6 +193,10 @@ impl HttpGateway {
             Some(var) => Some(Secret::from_env(name, "secret_env", var)?),
             None => None,
         };
+        let mut secrets: Vec<Secret> = secret.iter().cloned().collect();
+        if let (Some(user), Some(secret)) = (&config.basic_auth_user, &secret) {
+            secrets.push(secret.basic_auth_pair(user));
+        }
         let settings = ClientSettings::new(
             config.connect_timeout_ms,
             config.request_timeout_ms,
@@ -200,7 +204,7 @@ impl HttpGateway {
         );
         Ok(HttpGateway {
             name: name.to_owned(),
-            client: HttpClient::new(name, &settings, secret.iter().cloned().collect())?,
+            client: HttpClient::new(name, &settings, secrets)?,
             secret,
             success_regex,
             id_regex,
@@ -437,6 +441,13 @@ impl Gateway for HttpGateway {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+        self.client.clean(self.exchange(sms), sms.to)
+    }
+}
+
+impl HttpGateway {
+    /// One message handed over, and what came of it (before sanitising).
+    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
         let c = &self.config;
         let vars = Vars {
             to: sms.to,
@@ -474,7 +485,7 @@ impl Gateway for HttpGateway {
         if self.is_success_status(reply.status) {
             return match self.accepted(&reply) {
                 Ok(true) => Outcome::Accepted {
-                    message_id: self.message_id(&reply).map(|id| self.client.redact(&id)),
+                    message_id: self.message_id(&reply),
                 },
                 Ok(false) => Outcome::PermanentFailure {
                     detail: format!("the provider did not confirm the message: {detail}"),

@@ -22,7 +22,7 @@ pub struct JasminConfig {
     #[serde(default)]
     pub from: Option<String>,
     /// Jasmin's `long_content_max_parts` (default 5; longer text is cut).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de_max_parts")]
     pub max_parts: Option<u32>,
     /// Delivery-report URL; `{reference}` is replaced by the message reference.
     #[serde(default)]
@@ -134,6 +134,13 @@ impl Gateway for Jasmin {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+        self.client.clean(self.exchange(sms), sms.to)
+    }
+}
+
+impl Jasmin {
+    /// One message handed over, and what came of it (before sanitising).
+    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
         let request = self
             .client
             .request(Method::POST, &self.config.url)

@@ -26,7 +26,7 @@ pub struct KannelConfig {
     #[serde(default)]
     pub smsc: Option<String>,
     /// The sendsms-user's `max-messages` (Kannel's default is 1: longer text is cut silently).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de_max_parts")]
     pub max_parts: Option<u32>,
     /// Delivery-report mask (1..63), sent with `dlr_url`.
     #[serde(default)]
@@ -142,6 +142,13 @@ impl Gateway for Kannel {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+        self.client.clean(self.exchange(sms), sms.to)
+    }
+}
+
+impl Kannel {
+    /// One message handed over, and what came of it (before sanitising).
+    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
         let reply = match self
             .client
             .send(self.client.request(Method::GET, &self.url(sms)))

@@ -24,7 +24,7 @@ pub struct PlaysmsConfig {
     #[serde(default)]
     pub from: Option<String>,
     /// Default 1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de_max_parts")]
     pub max_parts: Option<u32>,
     #[serde(default)]
     pub strip_plus: bool,
@@ -133,6 +133,13 @@ impl Gateway for Playsms {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+        self.client.clean(self.exchange(sms), sms.to)
+    }
+}
+
+impl Playsms {
+    /// One message handed over, and what came of it (before sanitising).
+    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
         let reply = match self
             .client
             .send(self.client.request(Method::GET, &self.url(sms)))

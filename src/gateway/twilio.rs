@@ -32,7 +32,7 @@ pub struct TwilioConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// Default 10 (Twilio takes bodies up to 1,600 characters).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de_max_parts")]
     pub max_parts: Option<u32>,
     #[serde(default)]
     pub connect_timeout_ms: Option<u64>,
@@ -98,7 +98,16 @@ impl Twilio {
                 "{base}/2010-04-01/Accounts/{}/Messages.json",
                 config.account_sid
             ),
-            client: HttpClient::new(name, &settings, vec![token.clone()])?,
+            client: HttpClient::new(
+                name,
+                &settings,
+                vec![
+                    token.clone(),
+                    token.basic_auth_pair(
+                        config.api_key_sid.as_deref().unwrap_or(&config.account_sid),
+                    ),
+                ],
+            )?,
             token,
             max_parts: check_max_parts(name, config.max_parts.unwrap_or(10))?,
             config: config.clone(),
@@ -135,6 +144,13 @@ impl Gateway for Twilio {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+        self.client.clean(self.exchange(sms), sms.to)
+    }
+}
+
+impl Twilio {
+    /// One message handed over, and what came of it (before sanitising).
+    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
         let user = self
             .config
             .api_key_sid

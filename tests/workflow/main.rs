@@ -7,6 +7,7 @@ mod common;
 mod check;
 mod clones;
 mod forms;
+mod gateways;
 mod keys;
 mod lifecycle;
 mod lists;

@@ -157,6 +157,13 @@ fn notify_delivers_each_notice_once_through_the_outbox() {
     let recorded = committed(&env, "HEAD");
     assert_eq!(recorded.len(), 2, "{recorded:?}");
     assert!(recorded.iter().all(|f| f.contains("/notices/delivered/")));
+    // The outbox's message id names the spool file; the record keeps the number masked.
+    let show = env.git(&["show", "HEAD"]);
+    assert!(show.contains("message_id: OUTC_+62812****0099_"), "{show}");
+    assert!(
+        !show.contains("6281200000099") && !show.contains("6281200000005"),
+        "{show}"
+    );
     assert_eq!(env.verify().0, 0);
 
     // Gammu took the files; a second run sends nothing and commits nothing.

@@ -164,6 +164,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                         files.push(record.file(path));
                     }
                     Outcome::Unknown { detail } => {
+                        // The adapters sanitise already; this record is committed for good.
+                        let detail = gateway::sanitise(&detail, &[]);
                         tally.unknown += 1;
                         progress!("unknown    {label} {masked}: {detail}; not resent");
                         record.detail = detail;
@@ -174,6 +176,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
                     | Outcome::PermanentFailure { detail } => {
                         // Not taken: nothing to record; the next run tries again.
                         tally.failed += 1;
+                        let detail = gateway::sanitise(&detail, &[]);
                         progress!("failed     {label} {masked}: {detail}");
                         journal.clear(&path)?;
                     }
