@@ -381,6 +381,12 @@ pub fn plan(
                     rejected_text(id, role, statement.reason.as_deref().unwrap_or(""))
                 }
                 (Cause::Approved { .. }, Kind::Approve, Role::Decider) => {
+                    // Told to the operators only while the broadcast still awaits them.
+                    if analysis.stage != crate::lifecycle::Stage::Approved {
+                        return Ok(Plan::Stale {
+                            why: format!("{id} is already {}", analysis.stage.as_str()),
+                        });
+                    }
                     let title = analysis.form(root).map(|f| f.title).unwrap_or_default();
                     approved_text(id, &title)
                 }

@@ -54,7 +54,7 @@ fn a_bad_key_in_the_third_gateway_is_reported_at_that_gateway() {
             "{args:?}: not at line {line}: {out}"
         );
         assert!(
-            out.contains("gateways.t: unknown field `url`"),
+            out.contains("gateways.t.url: unknown field `url`"),
             "{args:?}: {out}"
         );
     }

@@ -21,5 +21,5 @@ mod wording;
 
 mod bench_generator;
 mod send;
-mod verify_fast;
 mod settings;
+mod verify_fast;

@@ -284,7 +284,9 @@ fn check_notify_queues_a_reminder_once_per_request_clock_and_state() {
     // Submitted Monday 09:00; by Tuesday 08:00 both review clocks are past 75%.
     let id = env.submit(ANI, "Jadwal");
     let before = commit_count(&env);
-    let out = env.run(&["check", "--notify", "--now", "2026-12-08T08:00:00+07:00"]);
+    let out = env
+        .at("2026-12-08T08:00:00+07:00")
+        .run(&["check", "--notify"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -296,13 +298,16 @@ fn check_notify_queues_a_reminder_once_per_request_clock_and_state() {
     assert!(queued >= 1, "a reminder for the advisor review is queued");
     // Running check again in the same state queues nothing new.
     let again = commit_count(&env);
-    env.run(&["check", "--notify", "--now", "2026-12-08T08:30:00+07:00"]);
+    env.at("2026-12-08T08:30:00+07:00")
+        .run(&["check", "--notify"]);
     assert_eq!(
         (commit_count(&env), notices(&env, &id).len()),
         (again, queued)
     );
     // Breached is a new state: one more reminder.
-    let out = env.run(&["check", "--notify", "--now", "2026-12-09T08:00:00+07:00"]);
+    let out = env
+        .at("2026-12-09T08:00:00+07:00")
+        .run(&["check", "--notify"]);
     assert_eq!(out.status.code(), Some(1), "a breach fails check");
     assert!(notices(&env, &id).len() > queued);
     let (code, text) = notify(&env, &[]);
@@ -311,4 +316,20 @@ fn check_notify_queues_a_reminder_once_per_request_clock_and_state() {
         outbox(&env).iter().any(|(_, text)| text.contains(&id)),
         "the advisors are reminded"
     );
+}
+
+#[test]
+fn an_approval_notice_is_not_sent_once_the_broadcast_went_out() {
+    let env = TestEnv::new();
+    let id = env.approved_request("Jadwal");
+    env.at("2026-12-07T10:00:00+07:00")
+        .ok_as(OPERATOR, &["send", &id]);
+    let before = outbox(&env).len();
+    let (code, text) = notify(&env, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("stale") && text.contains("already sent"),
+        "{text}"
+    );
+    assert_eq!(outbox(&env).len(), before, "nothing new is sent");
 }

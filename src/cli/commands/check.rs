@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use sms_bcast::calendar::WorkingCalendar;
 use sms_bcast::clock;
@@ -57,6 +57,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     let ws = context::open_workspace(cli)?;
     let registry = Registry::load(&ws.root)?;
     let calendar = WorkingCalendar::load(&calendar_dir(&ws), ws.config.calendar.clone())?;
+    if args.notify && (args.now.is_some() || clock::fixed_now()?.is_some() && !registry.drill()) {
+        bail!(
+            "--notify queues real reminders, so it evaluates at the real time, not at --now or {}\n  hint: run `check --notify` without them (SMS_BCAST_NOW is honoured with --notify only in a drill workspace)",
+            clock::NOW_VAR
+        );
+    }
     let now = clock::evaluation_now(args.now.as_deref(), ws.zone)?;
     let mut report = Report {
         evaluated_at: now.with_timezone(&ws.zone).fixed_offset(),
@@ -137,15 +143,20 @@ fn queue_reminders(ws: &Workspace, report: &Report) -> Result<()> {
         .requests
         .iter()
         .flat_map(|request| {
-            request.clocks.iter().filter_map(|clock| {
-                Some(Reminder {
-                    request_id: request.request.clone(),
-                    clock: clock.clock.clone(),
-                    state: clock.state,
-                    awaiting: clock.awaiting?,
-                    due: clock.due?,
+            // A clock blocked by an earlier step reminds nobody: that step's own clock does.
+            request
+                .clocks
+                .iter()
+                .filter(|clock| clock.blocked_by.is_none())
+                .filter_map(|clock| {
+                    Some(Reminder {
+                        request_id: request.request.clone(),
+                        clock: clock.clock.clone(),
+                        state: clock.state,
+                        awaiting: clock.awaiting?,
+                        due: clock.due?,
+                    })
                 })
-            })
         })
         .collect();
     let queued = notice::queue_reminders(&ws.root, &reminders)?;

@@ -635,7 +635,7 @@ fn test_send(
         other => {
             eprintln!(
                 "test message to {masked} not accepted: {}",
-                scrub_numbers(&format!("{other:?}"))
+                sms_bcast::gateway::sanitise(&format!("{other:?}"), &[])
             );
             Ok(Status::Problems)
         }
@@ -746,7 +746,7 @@ fn report(
     // Gateway replies may echo the number; only masked numbers reach the terminal.
     let mut summary = summary.clone();
     for p in summary.failed.iter_mut().chain(summary.unknown.iter_mut()) {
-        p.reason = scrub_numbers(&p.reason);
+        p.reason = sms_bcast::gateway::sanitise(&p.reason, &[]);
     }
     if Format::or_table(cli.format) == Format::Json {
         let json = serde_json::json!({
@@ -806,15 +806,6 @@ fn report(
         }
     }
     Ok(())
-}
-
-/// Masks anything that looks like a phone number (8 to 15 digits, optional `+`).
-fn scrub_numbers(text: &str) -> String {
-    static NUMBER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    NUMBER
-        .get_or_init(|| regex::Regex::new(r"\+?\d{8,15}").expect("valid pattern"))
-        .replace_all(text, |m: &regex::Captures<'_>| mask_phone(&m[0]))
-        .into_owned()
 }
 
 /// Real monotonic time; local time counted from the send's start time (which is
@@ -889,16 +880,6 @@ impl Progress for Bar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_in_gateway_replies_are_masked() {
-        assert_eq!(
-            scrub_numbers(
-                "cannot write OUTC_+6281200001001_ab.txt; 6281200001002 refused, code 21211"
-            ),
-            "cannot write OUTC_+62812****1001_ab.txt; 628120***1002 refused, code 21211"
-        );
-    }
 
     #[test]
     fn the_clock_runs_from_the_anchor() {
