@@ -16,3 +16,10 @@ impl Format {
         requested.unwrap_or(Format::Table)
     }
 }
+
+/// A table in the one style every command uses (the deadline report's too).
+pub fn table() -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table
+}

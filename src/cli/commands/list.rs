@@ -1,7 +1,6 @@
 //! `sms-bcast list`: every request with its state and who is awaited.
 
 use anyhow::Result;
-use comfy_table::Table;
 use sms_bcast::lifecycle::{self, Analysis};
 use sms_bcast::registry::Registry;
 use sms_bcast::workspace::Workspace;
@@ -63,7 +62,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<Status> {
     match Format::or_table(cli.format) {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&rows)?),
         _ => {
-            let mut table = Table::new();
+            let mut table = crate::cli::output::table();
             table.set_header([
                 "id",
                 "title",

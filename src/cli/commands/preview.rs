@@ -223,7 +223,7 @@ fn print_table(
         analysis.revision,
         analysis.stage.as_str()
     )?;
-    let mut lists = comfy_table::Table::new();
+    let mut lists = crate::cli::output::table();
     lists.set_header([
         "list",
         "delimiter",
@@ -296,7 +296,7 @@ fn print_table(
         }
     }
     if !res.errors.is_empty() {
-        let mut table = comfy_table::Table::new();
+        let mut table = crate::cli::output::table();
         table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
         if table.width().is_none() {
             table.set_width(140);

@@ -122,7 +122,7 @@ fn print_table(
     reports: &[ListReport],
     errors: &[RowError],
 ) -> anyhow::Result<()> {
-    let mut summary = comfy_table::Table::new();
+    let mut summary = crate::cli::output::table();
     summary.set_header([
         "file",
         "delimiter",
@@ -147,7 +147,7 @@ fn print_table(
         writeln!(out, "{summary}")?;
     }
     if !errors.is_empty() {
-        let mut table = comfy_table::Table::new();
+        let mut table = crate::cli::output::table();
         table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
         if table.width().is_none() {
             // Not a terminal: wrap long reasons at a readable width anyway.

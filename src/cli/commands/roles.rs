@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use comfy_table::Table;
 use sms_bcast::keys::{self, SigningKey};
 use sms_bcast::registry::{self, Person, Registry, RegistryDoc, Revocation, Role};
 use sms_bcast::{clock, gitstore};
@@ -253,7 +252,7 @@ fn list(cli: &Cli, registry: &Registry) -> Result<()> {
             outln!("{}", serde_json::to_string_pretty(&value)?);
         }
         _ => {
-            let mut table = Table::new();
+            let mut table = crate::cli::output::table();
             table.set_header(["name", "roles", "key", "phone"]);
             for p in &doc.people {
                 table.add_row([

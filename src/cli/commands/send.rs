@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset};
-use comfy_table::Table;
 use sms_bcast::gateway::{self, Gateway, GatewayConfig, OutboxConfig, Outcome, OutgoingSms};
 use sms_bcast::ledger::{Counts, Ledger, LedgerHeader, RecipientState};
 use sms_bcast::lifecycle::{Analysis, Stage};
@@ -682,7 +681,7 @@ fn print_plan(
         outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
-    let mut table = Table::new();
+    let mut table = crate::cli::output::table();
     table.set_header(["dry run", "would send"]);
     let rows = [
         ("request", analysis.id.clone()),
@@ -760,7 +759,7 @@ fn report(
         return Ok(());
     }
     let c = summary.counts;
-    let mut table = Table::new();
+    let mut table = crate::cli::output::table();
     table.set_header([
         "request", "gateway", "accepted", "failed", "unknown", "pending", "sent now",
     ]);

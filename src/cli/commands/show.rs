@@ -2,7 +2,6 @@
 //! what is awaited and from whom.
 
 use anyhow::Result;
-use comfy_table::Table;
 use sms_bcast::lifecycle::Analysis;
 use sms_bcast::registry::Registry;
 
@@ -71,7 +70,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
             .collect();
         outln!("Awaiting: {role} ({})", names.join(", "));
     }
-    let mut table = Table::new();
+    let mut table = crate::cli::output::table();
     table.set_header(["time", "step", "role", "rev", "by", "reason"]);
     for r in &analysis.records {
         let s = &r.statement;
