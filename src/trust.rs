@@ -65,10 +65,17 @@ pub fn trust_file() -> Option<PathBuf> {
 /// The anchor for `repo_id`: the one given (flag or `SMS_BCAST_TRUST`), else
 /// the per-user trust file's line for that repository.
 pub fn find_anchor(given: Option<&str>, repo_id: &str) -> Result<Anchor> {
-    let file = trust_file().map_or_else(|| "~/.config/sms-bcast/trust".to_string(), |f| f.display().to_string());
-    let how = format!("pin it with `--trust ANCHOR`, the SMS_BCAST_TRUST variable, or a line in {file}; the anchor is printed by `sms-bcast init` — get it from the workspace's admin, not from the repository");
+    let file = trust_file().map_or_else(
+        || "~/.config/sms-bcast/trust".to_string(),
+        |f| f.display().to_string(),
+    );
+    let how = format!(
+        "pin it with `--trust ANCHOR`, the SMS_BCAST_TRUST variable, or a line in {file}; the anchor is printed by `sms-bcast init` — get it from the workspace's admin, not from the repository"
+    );
     if let Some(text) = given {
-        return text.parse().map_err(|e: String| Error::refused(e, how.as_str()));
+        return text
+            .parse()
+            .map_err(|e: String| Error::refused(e, how.as_str()));
     }
     if let Some(file) = trust_file()
         && let Ok(text) = std::fs::read_to_string(&file)

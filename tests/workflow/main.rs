@@ -16,6 +16,6 @@ mod refusals;
 mod support;
 mod tamper;
 
-mod send;
 mod bench_generator;
+mod send;
 mod verify_fast;
