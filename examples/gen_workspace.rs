@@ -26,6 +26,9 @@ const LIST_TEXT: &str = "nama,hp,provinsi\nDewi,081200001001,Jawa Barat\nEko,+62
 const CONFIG: &str =
     "schema: sms-bcast/workspace/v1\nname: Benchmark drill\ntime_zone: Asia/Jakarta\n";
 
+const CALENDAR_2026: &str = include_str!("../calendar/2026.yaml");
+const CALENDAR_2027: &str = include_str!("../calendar/2027.yaml");
+
 const PEOPLE: [(&str, &[Role], &str); 4] = [
     (
         "Satker P2KP",
@@ -152,6 +155,9 @@ pub fn generate(root: &Path, n: usize, options: &Options) -> Result<Generated> {
         (PathBuf::from(workspace::CONFIG_FILE), CONFIG.into()),
         (PathBuf::from(".gitignore"), b"/.sms-bcast/\n".to_vec()),
         (PathBuf::from(LIST), list_text.into_bytes()),
+        // The real holiday files, so `check` counts working days as in production.
+        (PathBuf::from("calendar/2026.yaml"), CALENDAR_2026.into()),
+        (PathBuf::from("calendar/2027.yaml"), CALENDAR_2027.into()),
     ]);
     write_files(&root, &first)?;
     let registry = Registry::load(&root)?;
