@@ -26,6 +26,9 @@ const LIST_TEXT: &str = "nama,hp,provinsi\nDewi,081200001001,Jawa Barat\nEko,+62
 const CONFIG: &str =
     "schema: sms-bcast/workspace/v1\nname: Benchmark drill\ntime_zone: Asia/Jakarta\n";
 
+const CALENDAR_2026: &str = include_str!("../calendar/2026.yaml");
+const CALENDAR_2027: &str = include_str!("../calendar/2027.yaml");
+
 const PEOPLE: [(&str, &[Role], &str); 4] = [
     (
         "Satker P2KP",
@@ -105,6 +108,7 @@ pub fn generate(root: &Path, n: usize, options: &Options) -> Result<Generated> {
         }
     };
     let list_sha = digest::sha256(list_text.as_bytes());
+    let rows = options.list_rows.unwrap_or(3);
     let root = root.to_path_buf();
     if root.exists() {
         bail!("{} exists; give a new folder", root.display());
@@ -151,6 +155,9 @@ pub fn generate(root: &Path, n: usize, options: &Options) -> Result<Generated> {
         (PathBuf::from(workspace::CONFIG_FILE), CONFIG.into()),
         (PathBuf::from(".gitignore"), b"/.sms-bcast/\n".to_vec()),
         (PathBuf::from(LIST), list_text.into_bytes()),
+        // The real holiday files, so `check` counts working days as in production.
+        (PathBuf::from("calendar/2026.yaml"), CALENDAR_2026.into()),
+        (PathBuf::from("calendar/2027.yaml"), CALENDAR_2027.into()),
     ]);
     write_files(&root, &first)?;
     let registry = Registry::load(&root)?;
@@ -171,11 +178,12 @@ pub fn generate(root: &Path, n: usize, options: &Options) -> Result<Generated> {
             let workers: Vec<_> = batch
                 .chunks(per_thread)
                 .map(|chunk| {
-                    let (registry, signers, list_sha) = (&registry, &signers, &list_sha);
+                    let (registry, signers, list) =
+                        (&registry, &signers, (list_sha.as_str(), rows));
                     scope.spawn(move || -> Result<Files> {
                         let mut files = Vec::new();
                         for &i in chunk {
-                            files.extend(request(registry, signers, start, i, steps, list_sha)?);
+                            files.extend(request(registry, signers, start, i, steps, list)?);
                         }
                         Ok(files)
                     })
@@ -212,7 +220,7 @@ fn request(
     start: DateTime<FixedOffset>,
     i: usize,
     steps: usize,
-    list_sha: &str,
+    (list_sha, rows): (&str, usize),
 ) -> Result<Files> {
     let id = format!("20261207-bench-{i:07}");
     let form = format!(
@@ -250,7 +258,7 @@ fn request(
             registry,
             person(who),
         );
-        statement.facts = facts(kind, time);
+        statement.facts = facts(kind, time, rows);
         if kind == Kind::Submit {
             statement.lists = vec![ListDigest {
                 list: LIST.into(),
@@ -265,18 +273,19 @@ fn request(
     Ok(files)
 }
 
-/// The agreed facts a submission and a sent record carry.
-fn facts(kind: Kind, time: DateTime<FixedOffset>) -> BTreeMap<String, String> {
+/// The agreed facts a submission and a sent record carry; `rows` is the
+/// list's length (`send` refuses more recipients than were approved).
+fn facts(kind: Kind, time: DateTime<FixedOffset>, rows: usize) -> BTreeMap<String, String> {
     let pairs: Vec<(&str, String)> = match kind {
         Kind::Submit => vec![
-            ("recipients", "3".into()),
+            ("recipients", rows.to_string()),
             ("parts", "3".into()),
             ("cost_idr", "1050".into()),
             ("encoding", "gsm7".into()),
         ],
         Kind::Sent => vec![
             ("gateway", "outbox".into()),
-            ("accepted", "3".into()),
+            ("accepted", rows.to_string()),
             ("failed", "0".into()),
             ("unknown", "0".into()),
             ("pending", "0".into()),

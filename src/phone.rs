@@ -136,9 +136,9 @@ pub fn normalise(value: &str, rules: &NumberRules) -> Result<E164, PhoneError> {
         return Err(PhoneError::Empty);
     }
     if rules.allows_indonesia()
-        && let Some(e164) = fast_indonesian_mobile(trimmed)
+        && let Some(answer) = fast_indonesian(trimmed)
     {
-        return Ok(e164);
+        return answer;
     }
     if looks_scientific(trimmed) {
         return Err(PhoneError::ScientificNotation {
@@ -170,6 +170,8 @@ pub fn normalise_with_library(value: &str, rules: &NumberRules) -> Result<E164, 
 }
 
 fn parse_with_library(trimmed: &str) -> Result<PhoneNumber, PhoneError> {
+    #[cfg(test)]
+    tests::LIBRARY_USES.with(|uses| uses.set(uses.get() + 1));
     // Indonesia's international prefix is 00[89], so libphonenumber reads
     // `0062…` as a national number; people (and exports) still write it.
     let compact: String = trimmed.chars().filter(|c| !is_separator(*c)).collect();
@@ -236,10 +238,14 @@ fn looks_scientific(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Ordinary Indonesian mobile numbers: optional `+62`/`62`/`0062`/`0`, then
-/// libphonenumber's mobile pattern `8[1-35-9]\d{7,10}`. Anything unusual is
-/// left to the library (returns `None`).
-fn fast_indonesian_mobile(s: &str) -> Option<E164> {
+/// Ordinary Indonesian numbers, answered without the library, whose metadata
+/// (hundreds of regexes) is only built the first time a number needs it:
+/// optional `+62`/`62`/`0062`/`0`, then either libphonenumber's mobile pattern
+/// `8[1-35-9]\d{7,10}` (accepted) or a shorter `8[1-35-9]…` number, which no
+/// Indonesian number type has (invalid, as the library says: toll-free,
+/// premium, shared-cost and UAN numbers start `80`/`177`/`1500`, landlines
+/// never `8`). Anything else is left to the library (returns `None`).
+fn fast_indonesian(s: &str) -> Option<Result<E164, PhoneError>> {
     let mut digits = [0u8; 20];
     let mut len = 0;
     let bytes = s.as_bytes();
@@ -261,33 +267,52 @@ fn fast_indonesian_mobile(s: &str) -> Option<E164> {
         }
     }
     let digits = &digits[..len];
-    let national = if plus {
-        digits.strip_prefix(b"62")?
+    // A bare `62…` may also be read whole as a national number (`628…` is a
+    // landline prefix), so only the library may call such a number invalid.
+    let (national, bare_62) = if plus {
+        (digits.strip_prefix(b"62")?, false)
     } else if let Some(rest) = digits.strip_prefix(b"0062") {
-        rest
+        (rest, false)
     } else if let Some(rest) = digits.strip_prefix(b"62") {
-        rest
+        (rest, true)
     } else if let Some(rest) = digits.strip_prefix(b"0") {
-        rest
+        (rest, false)
     } else {
-        digits
+        (digits, false)
     };
-    let mobile = (9..=12).contains(&national.len())
-        && national[0] == b'8'
-        && matches!(national[1], b'1'..=b'3' | b'5'..=b'9');
-    if !mobile {
+    if national.len() < 3
+        || national[0] != b'8'
+        || !matches!(national[1], b'1'..=b'3' | b'5'..=b'9')
+    {
+        return None;
+    }
+    if national.len() < 9 {
+        return (!bare_62).then(|| {
+            Err(PhoneError::Invalid {
+                value: s.to_owned(),
+                country: "ID".to_owned(),
+            })
+        });
+    }
+    if national.len() > 12 {
         return None;
     }
     let mut e164 = String::with_capacity(3 + national.len());
     e164.push_str("+62");
     e164.push_str(std::str::from_utf8(national).ok()?);
-    Some(E164(e164))
+    Some(Ok(E164(e164)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Numbers handed to the library on this test's thread.
+        pub(super) static LIBRARY_USES: Cell<usize> = const { Cell::new(0) };
+    }
 
     fn id(v: &str) -> Result<String, PhoneError> {
         normalise(v, &NumberRules::indonesia()).map(|e| e.to_string())
@@ -393,6 +418,51 @@ mod tests {
         assert_eq!(e.digits(), "6281200001234");
     }
 
+    #[test]
+    fn ordinary_mobiles_and_short_numbers_never_touch_the_library() {
+        let before = LIBRARY_USES.with(Cell::get);
+        let rules = NumberRules::indonesia();
+        for i in 0..2_000u32 {
+            let digits = format!("812{i:08}");
+            for v in [
+                format!("0{digits}"),
+                format!("62{digits}"),
+                format!("+62 {digits}"),
+                digits.clone(),
+                format!("+62-{}-{}-{}", &digits[..3], &digits[3..7], &digits[7..]),
+                format!("(0{}) {} {}", &digits[..3], &digits[3..7], &digits[7..]),
+            ] {
+                assert!(normalise(&v, &rules).is_ok(), "{v}");
+            }
+        }
+        // Truncated numbers, as spreadsheets hold them, are refused without it too.
+        for v in ["08123", "+62 812", "081255", "0812-34"] {
+            assert!(matches!(id(v), Err(PhoneError::Invalid { .. })), "{v}");
+        }
+        assert_eq!(LIBRARY_USES.with(Cell::get), before);
+        // A landline does need the library (so the counter does count).
+        assert!(id("021-5551234").is_err());
+        assert_eq!(LIBRARY_USES.with(Cell::get), before + 1);
+    }
+
+    #[test]
+    fn short_numbers_get_the_library_answer() {
+        let rules = NumberRules::indonesia();
+        for national in [
+            "81", "812", "8123", "81234", "812345", "8123456", "81234567", "80012", "8001234",
+        ] {
+            for prefix in ["", "0", "62", "+62", "0062", "+62 ", "(0"] {
+                let close = if prefix == "(0" { ")" } else { "" };
+                let v = format!("{prefix}{}{close}{}", &national[..1], &national[1..]);
+                assert_eq!(
+                    normalise(&v, &rules),
+                    normalise_with_library(&v, &rules),
+                    "{v}"
+                );
+            }
+        }
+    }
+
     fn written_forms() -> impl Strategy<Value = String> {
         let national = "8[0-9]{1,13}";
         let prefix = prop_oneof![
@@ -419,8 +489,8 @@ mod tests {
         #[test]
         fn fast_path_agrees_with_the_library(v in written_forms()) {
             let rules = NumberRules::indonesia();
-            if let Some(fast) = fast_indonesian_mobile(v.trim()) {
-                prop_assert_eq!(Ok(fast), normalise_with_library(&v, &rules));
+            if let Some(fast) = fast_indonesian(v.trim()) {
+                prop_assert_eq!(fast, normalise_with_library(&v, &rules));
             }
         }
 

@@ -127,16 +127,14 @@ impl Header {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     header: Arc<Header>,
-    values: Vec<String>,
+    /// One buffer for all fields (not a `String` each): lists have a million rows.
+    values: csv::StringRecord,
 }
 
 impl Row {
     /// The value of `column` (matched like headers), trimmed.
     pub fn get(&self, column: &str) -> Option<&str> {
-        self.header
-            .index(column)
-            .and_then(|i| self.values.get(i))
-            .map(String::as_str)
+        self.header.index(column).and_then(|i| self.values.get(i))
     }
 
     /// `(column name, value)` pairs in file order.
@@ -145,11 +143,11 @@ impl Row {
             .names
             .iter()
             .map(String::as_str)
-            .zip(self.values.iter().map(String::as_str))
+            .zip(self.values.iter())
     }
 
     pub(crate) fn value(&self, index: usize) -> &str {
-        self.values.get(index).map_or("", String::as_str)
+        self.values.get(index).unwrap_or("")
     }
 }
 
@@ -285,17 +283,16 @@ impl ListReader {
                 },
             ));
         }
-        let mut values = Vec::with_capacity(self.record.len());
-        for (i, field) in self.record.iter().enumerate() {
-            match std::str::from_utf8(field) {
-                Ok(v) => values.push(v.to_owned()),
-                Err(_) => return Err(error(&self.header.names[i], RowProblem::NotUtf8)),
-            }
+        match csv::StringRecord::from_byte_record(self.record.clone()) {
+            Ok(values) => Ok(Row {
+                header: Arc::clone(&self.header),
+                values,
+            }),
+            Err(e) => Err(error(
+                &self.header.names[e.utf8_error().field()],
+                RowProblem::NotUtf8,
+            )),
         }
-        Ok(Row {
-            header: Arc::clone(&self.header),
-            values,
-        })
     }
 }
 
