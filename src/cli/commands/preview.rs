@@ -296,22 +296,7 @@ fn print_table(
         }
     }
     if !res.errors.is_empty() {
-        let mut table = crate::cli::output::table();
-        table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-        if table.width().is_none() {
-            table.set_width(140);
-        }
-        table.set_header(["file", "row", "column", "value", "reason"]);
-        for e in &res.errors {
-            table.add_row([
-                e.file.clone(),
-                e.row.to_string(),
-                e.column.clone(),
-                e.value.clone(),
-                e.problem.to_string(),
-            ]);
-        }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", super::recipients::bad_rows_table(&res.errors))?;
         if res.invalid > res.errors.len() as u64 {
             writeln!(
                 out,

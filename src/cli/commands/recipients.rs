@@ -147,23 +147,7 @@ fn print_table(
         writeln!(out, "{summary}")?;
     }
     if !errors.is_empty() {
-        let mut table = crate::cli::output::table();
-        table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-        if table.width().is_none() {
-            // Not a terminal: wrap long reasons at a readable width anyway.
-            table.set_width(140);
-        }
-        table.set_header(["file", "row", "column", "value", "reason"]);
-        for e in errors {
-            table.add_row([
-                e.file.clone(),
-                e.row.to_string(),
-                e.column.clone(),
-                e.value.clone(),
-                e.problem.to_string(),
-            ]);
-        }
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", bad_rows_table(errors))?;
         writeln!(out, "{} bad row(s)", errors.len())?;
     }
     Ok(())
@@ -202,4 +186,25 @@ fn load_settings(workspace: &Path) -> anyhow::Result<RecipientSettings> {
         return Ok(RecipientSettings::default());
     }
     Ok(Workspace::open(workspace)?.config.recipients)
+}
+
+/// Bad rows as a table: file, row, column, value, reason (shared with `preview`).
+pub fn bad_rows_table(errors: &[RowError]) -> comfy_table::Table {
+    let mut table = crate::cli::output::table();
+    table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if table.width().is_none() {
+        // Not a terminal: wrap long reasons at a readable width anyway.
+        table.set_width(140);
+    }
+    table.set_header(["file", "row", "column", "value", "reason"]);
+    for e in errors {
+        table.add_row([
+            e.file.clone(),
+            e.row.to_string(),
+            e.column.clone(),
+            e.value.clone(),
+            e.problem.to_string(),
+        ]);
+    }
+    table
 }
