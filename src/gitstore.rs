@@ -176,6 +176,46 @@ fn insert_path(repo: &Repository, tree: Option<&Tree>, path: &Path, blob: Oid) -
     Ok(builder.write()?)
 }
 
+/// Brings back our files that HEAD holds but the index and work tree lack,
+/// and removes temporary files of an interrupted write: what a process killed
+/// between moving the branch and writing the work tree leaves behind. HEAD is
+/// the truth; a command that reads the work tree must call this first.
+pub fn restore_committed(root: &Path) -> Result<Vec<PathBuf>> {
+    let repo = open(root)?;
+    let _lock = lock_repository(&repo)?;
+    let Ok(head_tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return Ok(Vec::new());
+    };
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .pathspec("requests")
+        .pathspec("registry");
+    let mut restored = Vec::new();
+    let mut index = repo.index()?;
+    for entry in repo.statuses(Some(&mut options))?.iter() {
+        let Ok(path) = entry.path().map(PathBuf::from) else {
+            continue;
+        };
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let status = entry.status();
+        if status.contains(git2::Status::WT_NEW) && name.starts_with('.') && name.ends_with(".tmp")
+        {
+            let _ = std::fs::remove_file(root.join(&path));
+        } else if status.contains(git2::Status::INDEX_DELETED) && !root.join(&path).exists() {
+            let blob = repo.find_blob(head_tree.get_path(&path)?.id())?;
+            crate::fsutil::write_atomic(&root.join(&path), blob.content())?;
+            index.add_path(&path)?;
+            restored.push(path);
+        }
+    }
+    if !restored.is_empty() {
+        index.write()?;
+    }
+    Ok(restored)
+}
+
 /// Why `path` (relative to `root`) is not exactly as committed, if it is not:
 /// signatures over a file must cover what every clone has.
 pub fn uncommitted(root: &Path, path: &Path) -> Result<Option<&'static str>> {

@@ -233,6 +233,36 @@ impl Analysis {
             }
         }
         self.records = kept;
+        self.check_single_broadcast();
+    }
+
+    /// One broadcast per request: a second claim or result can only come from
+    /// two operators in two clones, and then people may have got it twice.
+    fn check_single_broadcast(&mut self) {
+        let claims: Vec<&Record> = self
+            .records
+            .iter()
+            .filter(|r| r.statement.kind == Kind::Claim)
+            .collect();
+        let ends: Vec<&Record> = self
+            .records
+            .iter()
+            .filter(|r| matches!(r.statement.kind, Kind::Sent | Kind::Abandon))
+            .collect();
+        let mut found = Vec::new();
+        for (what, records) in [("claim", &claims), ("send result", &ends)] {
+            for extra in records.iter().skip(1) {
+                found.push(problem(
+                    &extra.path,
+                    format!(
+                        "a second {what} for this request (by {}; the first is {}): two operators in two clones may both have sent the broadcast — compare the results files and tell the recipients",
+                        extra.statement.signer_name,
+                        records[0].path.display()
+                    ),
+                ));
+            }
+        }
+        self.problems.extend(found);
     }
 
     /// Indices of the records before `i` along its chain, nearest first.

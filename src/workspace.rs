@@ -256,21 +256,54 @@ fn validate(config: &Config) -> std::result::Result<(), BadSetting> {
             "write e.g. `quiet_hours: \"21:00-06:00\"`, or `off` for none",
         ));
     }
-    if send.concurrency == 0 {
+    if let Err(why) = check_concurrency(send.concurrency) {
         return Err(bad(
             "send.concurrency",
-            "is 0: no message could ever be sent",
-            "set it to 1 or more (the default is 4 requests in flight)",
+            why,
+            "the default is 4 requests in flight",
         ));
     }
-    if let Some(rate) = send.rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
+    if let Some(Err(why)) = send.rate.map(check_rate) {
         return Err(bad(
             "send.rate",
-            format!("is {rate}: it must be a number of recipients per second above 0"),
+            why,
             "e.g. `rate: 10`, or remove it to send as fast as the gateway takes messages",
         ));
     }
     Ok(())
+}
+
+/// Most requests in flight at once (each is a thread and a connection).
+pub const MAX_CONCURRENCY: usize = 256;
+/// Slowest and fastest rates `send` accepts, in recipients per second.
+pub const RATE_RANGE: (f64, f64) = (0.01, 100_000.0);
+
+/// A concurrency `send` can run with.
+pub fn check_concurrency(n: usize) -> std::result::Result<usize, String> {
+    if (1..=MAX_CONCURRENCY).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "is {n}; it must be from 1 to {MAX_CONCURRENCY} requests in flight"
+        ))
+    }
+}
+
+/// A rate `send` can hold, in recipients per second.
+pub fn check_rate(rate: f64) -> std::result::Result<f64, String> {
+    let (slowest, fastest) = RATE_RANGE;
+    if rate.is_finite() && (slowest..=fastest).contains(&rate) {
+        Ok(rate)
+    } else {
+        let shown = if rate != 0.0 && (rate.abs() < 1e-3 || rate.abs() > 1e9) {
+            format!("{rate:e}")
+        } else {
+            rate.to_string()
+        };
+        Err(format!(
+            "is {shown}; it must be from {slowest} to {fastest} recipients per second"
+        ))
+    }
 }
 
 fn parse_zone(path: &Path, text: &str, name: &str) -> Result<Tz> {

@@ -33,6 +33,14 @@ pub fn open_workspace(cli: &Cli) -> Result<Workspace> {
 
 /// The registry, checked from the pinned trust anchor; refuses a rolled-back one.
 pub fn trusted_registry(cli: &Cli, ws: &Workspace) -> Result<Registry> {
+    // An earlier command killed mid-commit may have left HEAD ahead of the work tree.
+    let restored = gitstore::restore_committed(&ws.root)?;
+    if !restored.is_empty() {
+        eprintln!(
+            "note: restored {} committed file(s) an interrupted command had not written out",
+            restored.len()
+        );
+    }
     let unchecked = Registry::load(&ws.root)?;
     let anchor = trust::find_anchor(cli.trust.as_deref(), unchecked.repo_id())?;
     let registry = Registry::load_trusted(&ws.root, &anchor)?;

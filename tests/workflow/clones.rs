@@ -132,3 +132,78 @@ fn commands_running_at_once_in_one_clone_keep_the_index_in_step() {
     let (code, text) = env.verify();
     assert_eq!(code, 0, "{text}");
 }
+
+#[test]
+fn files_a_killed_command_committed_but_never_wrote_out_are_restored() {
+    let env = TestEnv::new();
+    let id = env.submit(ANI, "Jadwal");
+    // The state a kill between moving the branch and writing the work tree leaves.
+    let dir = format!("requests/{id}");
+    env.git(&["rm", "-q", "-r", "--cached", &dir]);
+    std::fs::remove_dir_all(env.ws.join(&dir)).unwrap();
+    std::fs::create_dir_all(env.ws.join(&dir)).unwrap();
+    std::fs::write(
+        env.ws.join(&dir).join(".half-written.yaml.0123abcd.tmp"),
+        "x",
+    )
+    .unwrap();
+    env.ok_as(TEAM_LEADER, &["approve", &id]);
+    assert_eq!(
+        env.git(&["status", "--porcelain"]),
+        "",
+        "restored, staged, and the stray temporary file gone"
+    );
+    let (code, text) = env.verify();
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn two_operators_sending_one_request_from_two_clones_fail_verify() {
+    let env = TestEnv::new();
+    let id = env.approved_request("Jadwal");
+    let other = clone(&env);
+    env.at("2026-12-07T10:00:00+07:00")
+        .ok_as(OPERATOR, &["send", &id]);
+    env.ok_in(&other, OPERATOR, &["send", &id]);
+    merge_from(&env, &other);
+    let (code, text) = env.verify();
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("a second claim") && text.contains("may both have sent"),
+        "{text}"
+    );
+    assert!(env.ok_as(ANI, &["list"]).contains("does not verify"));
+}
+
+#[test]
+fn a_claimed_broadcast_whose_ledger_was_emptied_is_not_resent() {
+    let env = TestEnv::new();
+    let id = env.approved_request("Jadwal");
+    env.at("2026-12-07T10:00:00+07:00");
+    // A slow send, killed once its claim is committed.
+    let mut child = env
+        .std_cmd_in(&env.ws)
+        .env("SMS_BCAST_KEY", env.secret_key(OPERATOR))
+        .args(["send", &id, "--rate", "0.01"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !env.git(&["log", "-1", "--format=%s"]).starts_with("Claim") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the claim was never committed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let ledger = env.ws.join(format!(".sms-bcast/ledger/{id}.ledger"));
+    std::fs::write(&ledger, "").unwrap();
+    let text = env.fails_as(OPERATOR, &["send", &id], 2);
+    assert!(
+        text.contains("is empty") && text.contains("--abandon"),
+        "{text}"
+    );
+}

@@ -107,7 +107,13 @@ fn every_setting_is_checked_when_the_workspace_is_opened() {
             "send.concurrency",
             "is 0",
         ),
-        ("", "send:\n  rate: 0\n", "rate", "send.rate", "above 0"),
+        (
+            "",
+            "send:\n  rate: 0\n",
+            "rate",
+            "send.rate",
+            "is 0; it must be from 0.01",
+        ),
         (
             "  weekdays:\n  - Mon\n  - Tue\n  - Wed\n  - Thu\n  - Fri\n",
             "  weekdays: []\n",

@@ -49,10 +49,10 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub gateway: Option<String>,
     /// Recipients per second (default `send.rate`; none: as fast as the gateway takes them).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
     pub rate: Option<f64>,
-    /// Requests in flight at once (default `send.concurrency`, 4).
-    #[arg(long, value_name = "N")]
+    /// Requests in flight at once, 1 to 256 (default `send.concurrency`, 4).
+    #[arg(long, value_name = "N", value_parser = parse_concurrency)]
     pub concurrency: Option<usize>,
     /// Send even inside the quiet hours (`send.quiet_hours`, default 21:00-06:00 local).
     #[arg(long)]
@@ -72,6 +72,20 @@ pub struct Args {
     pub reason: Option<String>,
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+fn parse_rate(text: &str) -> std::result::Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    sms_bcast::workspace::check_rate(rate)
+}
+
+fn parse_concurrency(text: &str) -> std::result::Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    sms_bcast::workspace::check_concurrency(n)
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
@@ -259,6 +273,16 @@ fn check_stage(analysis: &Analysis, person: &Person, ledger: &Path) -> Result<bo
             "request {id} was claimed by you on {}, but its send ledger {} is not on this machine: sending here could send every message twice\n  hint: resume on the machine (clone) where you started the send, or end it with `sms-bcast send {id} --abandon`",
             claim.time,
             ledger.display()
+        );
+    }
+    // The ledger is written (with its header, synced) before the claim is
+    // committed, so an empty one was emptied afterwards: it can no longer say
+    // who already has the message.
+    if std::fs::metadata(ledger).map(|m| m.len()).unwrap_or(0) == 0 {
+        bail!(
+            "the send ledger {} of request {id} is empty, though the broadcast was claimed on {}: it no longer says who already got the message, and sending could reach them twice\n  hint: restore the ledger from a backup, or end the broadcast with `sms-bcast send {id} --abandon`",
+            ledger.display(),
+            claim.time
         );
     }
     Ok(true)
