@@ -614,7 +614,10 @@ impl Analysis {
             }
             Stage::Sent | Stage::Abandoned => {
                 return refuse(
-                    format!("request {id} was already sent"),
+                    format!(
+                        "request {id} is closed: its broadcast was {}",
+                        self.stage.as_str()
+                    ),
                     "submit a new request",
                 );
             }

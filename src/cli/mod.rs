@@ -92,9 +92,25 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// The workspace directory the user named, or the current one.
+    /// The workspace directory the user named, else the nearest folder from
+    /// here upwards that holds `sms-bcast.yaml` (as git finds its repository),
+    /// else the current one.
     pub fn workspace_dir(&self) -> PathBuf {
-        self.directory.clone().unwrap_or_else(|| PathBuf::from("."))
+        if let Some(dir) = &self.directory {
+            return dir.clone();
+        }
+        let here = PathBuf::from(".");
+        if here.join(sms_bcast::workspace::CONFIG_FILE).exists() {
+            return here;
+        }
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| {
+                cwd.ancestors()
+                    .find(|dir| dir.join(sms_bcast::workspace::CONFIG_FILE).is_file())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or(here)
     }
 }
 

@@ -94,3 +94,20 @@ fn a_closed_pipe_ends_listing_commands_quietly() {
         );
     }
 }
+
+#[test]
+fn commands_find_the_workspace_from_a_subfolder() {
+    let env = TestEnv::new();
+    let id = env.submit(ANI, "Jadwal");
+    let out = env
+        .std_cmd_in(&env.ws.join("requests").join(&id))
+        .args(["show", &id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("awaiting advisor"));
+}

@@ -191,7 +191,7 @@ fn the_outbox_gets_one_gammu_file_per_recipient_and_the_sent_record_is_committed
     assert_eq!(code, 0, "{verify}");
     // Sent is final.
     let again = env.fails_as(OPERATOR, &["send", &id], 2);
-    assert!(again.contains("already sent"), "{again}");
+    assert!(again.contains("its broadcast was sent"), "{again}");
 }
 
 #[test]
@@ -538,7 +538,7 @@ fn abandon_records_the_partial_result() {
     let (code, verify) = env.verify();
     assert_eq!(code, 0, "{verify}");
     let refused = env.fails_as(OPERATOR, &["send", &id], 2);
-    assert!(refused.contains("already sent"), "{refused}");
+    assert!(refused.contains("its broadcast was abandoned"), "{refused}");
 }
 
 #[test]
