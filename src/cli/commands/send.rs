@@ -802,8 +802,8 @@ fn report(
                 summary.gateway
             );
             outln!(
-                "Nothing more was sent and nothing was committed; {} recipient(s) are still to send, and the ones refused are retried.",
-                c.pending + c.failed
+                "Nothing more was sent and no sent record was committed; {} recipient(s) are not sent yet, and the ones the failing gateway refused will be tried again.",
+                c.pending
             );
             outln!(
                 "Fix the gateway (password, URL, account, `gateways:` in sms-bcast.yaml), then `sms-bcast send {id}` resumes; `--max-failures 0` turns this check off."
