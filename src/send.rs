@@ -5,7 +5,7 @@
 //!
 //! Time only comes from the injected [`Clock`], so tests are deterministic.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -157,6 +157,12 @@ pub struct SendOptions {
     pub group_size: Option<usize>,
     /// Results are made durable at least this often.
     pub flush_interval: Duration,
+    /// Circuit breaker: after this many recipients in a row end failed or
+    /// unknown (none accepted between), the run stops as on Ctrl-C, and the
+    /// permanent failures of that streak are recorded retryable: a gateway that
+    /// refuses everyone (a wrong password, an outage) is wrong, not the numbers.
+    /// 0 turns it off.
+    pub max_consecutive_failures: usize,
 }
 
 impl Default for SendOptions {
@@ -173,6 +179,7 @@ impl Default for SendOptions {
             stop: StopFlag::new(),
             group_size: None,
             flush_interval: Duration::from_millis(200),
+            max_consecutive_failures: 10,
         }
     }
 }
@@ -209,6 +216,9 @@ pub enum StopReason {
     Requested,
     /// Quiet hours began (or had begun before the run).
     QuietHours,
+    /// `max_consecutive_failures` recipients in a row failed or ended unknown:
+    /// the gateway (credentials, URL, outage) is at fault, so nothing more is sent.
+    GatewayFailing,
 }
 
 /// Told about the run as it goes; the CLI draws a progress bar from it.
@@ -249,6 +259,9 @@ pub struct Summary {
     pub duplicates: usize,
     /// Set when the run ended early; the pending ones are for a later run.
     pub stopped: Option<StopReason>,
+    /// The gateway's reason for the last failure or unknown outcome of this run
+    /// (as the gateway reported it; sanitise before printing).
+    pub last_failure: Option<String>,
     pub failed: Vec<Problem>,
     pub unknown: Vec<Problem>,
 }
@@ -289,6 +302,7 @@ const RUNNING: u8 = 0;
 const STOP_REQUESTED: u8 = 1;
 const STOP_QUIET: u8 = 2;
 const STOP_FAILED: u8 = 3;
+const STOP_GATEWAY: u8 = 4;
 
 /// State shared by the coordinator and the workers.
 struct Shared<'a> {
@@ -296,6 +310,9 @@ struct Shared<'a> {
     options: &'a SendOptions,
     stop: AtomicU8,
     pacer: Mutex<Pacer>,
+    /// Recipients in a row that ended failed or unknown, counted by the workers
+    /// as replies come so the breaker stops them at once.
+    failures: AtomicUsize,
 }
 
 impl Shared<'_> {
@@ -315,6 +332,22 @@ impl Shared<'_> {
             return true;
         }
         false
+    }
+
+    /// The circuit breaker: counts a recipient's final result; stops the run
+    /// when `max_consecutive_failures` in a row were not accepted.
+    fn count(&self, result: &Recorded) {
+        let limit = self.options.max_consecutive_failures;
+        match result {
+            Recorded::Released => {}
+            Recorded::Accepted { .. } => self.failures.store(0, Ordering::SeqCst),
+            Recorded::Failed { .. } | Recorded::Unknown { .. } => {
+                let streak = self.failures.fetch_add(1, Ordering::SeqCst) + 1;
+                if limit > 0 && streak >= limit {
+                    self.halt(STOP_GATEWAY);
+                }
+            }
+        }
     }
 
     fn halt(&self, reason: u8) {
@@ -424,6 +457,7 @@ where
         clock,
         options,
         stop: AtomicU8::new(RUNNING),
+        failures: AtomicUsize::new(0),
         pacer: Mutex::new(Pacer {
             interval: options.rate.map(|r| Duration::from_secs_f64(1.0 / r)),
             next: Duration::ZERO,
@@ -439,6 +473,10 @@ where
         sent: 0,
         last_flush: clock.monotonic(),
         stop_told: false,
+        streak: Vec::new(),
+        tripped: false,
+        converting: false,
+        last_failure: None,
     };
     let mut recipients = recipients.into_iter();
 
@@ -458,7 +496,7 @@ where
         // still flushing in groups so a long retry does not hold results in memory.
         loop {
             match report_rx.recv_timeout(Duration::from_millis(10)) {
-                Ok(report) => coordinator.take(report),
+                Ok(report) => coordinator.take(&shared, report),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
@@ -478,6 +516,7 @@ where
     let stopped = match shared.stop.load(Ordering::SeqCst) {
         STOP_REQUESTED => Some(StopReason::Requested),
         STOP_QUIET => Some(StopReason::QuietHours),
+        STOP_GATEWAY => Some(StopReason::GatewayFailing),
         _ => None,
     };
     if let Some(reason) = stopped {
@@ -498,6 +537,14 @@ struct Coordinator<'l, 'p> {
     sent: usize,
     last_flush: Duration,
     stop_told: bool,
+    /// Permanent failures (number, reason) since the last accepted recipient:
+    /// made retryable if the breaker trips before an acceptance.
+    streak: Vec<(String, String)>,
+    /// The breaker's trip was seen here.
+    tripped: bool,
+    /// Permanent failures are recorded retryable (tripped, none accepted since).
+    converting: bool,
+    last_failure: Option<String>,
 }
 
 impl Coordinator<'_, '_> {
@@ -576,9 +623,9 @@ impl Coordinator<'_, '_> {
     ) -> Result<(), SendError> {
         // Real time here: this only bounds how long results sit in memory.
         if let Ok(report) = report_rx.recv_timeout(Duration::from_millis(10)) {
-            self.take(report);
+            self.take(shared, report);
             while let Ok(report) = report_rx.try_recv() {
-                self.take(report);
+                self.take(shared, report);
             }
         }
         self.flush_due(shared)
@@ -599,19 +646,72 @@ impl Coordinator<'_, '_> {
         Ok(())
     }
 
-    fn take(&mut self, report: Report) {
+    fn take(&mut self, shared: &Shared<'_>, report: Report) {
         match report {
             Report::Throttled(wait) => self.progress.throttled(wait),
             Report::Finished { to, result } => {
                 if result != Recorded::Released {
                     self.sent += 1;
                 }
+                let result = self.breaker(shared, &to, result);
                 self.ledger.record(&to, result);
                 let state = self.ledger.state(&to).clone();
                 if state != RecipientState::Pending {
                     self.progress.done(&state);
                 }
             }
+        }
+    }
+
+    /// Once the breaker tripped (see [`Shared::count`]), records the permanent
+    /// failures of the streak that tripped it (the ones already recorded, this
+    /// one and those still in flight) as retryable, so the next run tries them.
+    fn breaker(&mut self, shared: &Shared<'_>, to: &str, result: Recorded) -> Recorded {
+        let permanent = match &result {
+            Recorded::Accepted { .. } => {
+                // The gateway works: failures after this one are the numbers' own.
+                self.streak.clear();
+                self.converting = false;
+                return result;
+            }
+            Recorded::Released => return result,
+            Recorded::Failed {
+                reason,
+                retryable: false,
+            } => Some(reason.clone()),
+            Recorded::Failed { reason, .. } | Recorded::Unknown { reason } => {
+                self.last_failure = Some(reason.clone());
+                None
+            }
+        };
+        if let Some(reason) = &permanent {
+            self.last_failure = Some(reason.clone());
+        }
+        if !self.tripped && shared.stop.load(Ordering::SeqCst) == STOP_GATEWAY {
+            self.tripped = true;
+            self.converting = true;
+        }
+        if !self.converting {
+            if let Some(reason) = permanent {
+                self.streak.push((to.to_string(), reason));
+            }
+            return result;
+        }
+        for (earlier, reason) in self.streak.drain(..) {
+            self.ledger.record(
+                &earlier,
+                Recorded::Failed {
+                    reason,
+                    retryable: true,
+                },
+            );
+        }
+        match permanent {
+            Some(reason) => Recorded::Failed {
+                reason,
+                retryable: true,
+            },
+            None => result,
         }
     }
 
@@ -669,6 +769,7 @@ impl Coordinator<'_, '_> {
             sent_this_run: self.sent,
             duplicates: self.duplicates,
             stopped,
+            last_failure: self.last_failure.clone(),
             failed,
             unknown,
         }
@@ -687,6 +788,7 @@ fn worker(
         let job = jobs.lock().expect("job queue lock").recv();
         let Ok(message) = job else { return };
         let result = send_one(gateway, shared, request_id, &message, &reports);
+        shared.count(&result);
         if reports
             .send(Report::Finished {
                 to: message.to,
@@ -1210,6 +1312,157 @@ mod tests {
         let night = send(&gateway, &all, &path, &overridden, &FakeClock::at(3, 0, 0));
         assert!(night.complete());
         assert_eq!(gateway.total(), 30);
+    }
+
+    fn refuse(_: &str, _: u32) -> Outcome {
+        Outcome::PermanentFailure {
+            detail: "401 Unauthorized: wrong password".into(),
+        }
+    }
+
+    #[test]
+    fn a_gateway_refusing_everyone_stops_the_run_and_the_next_run_retries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ledger_path(&dir);
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(200);
+        // One at a time, so exactly the limit is tried before the stop.
+        let opts = SendOptions {
+            concurrency: 1,
+            ..options()
+        };
+        let broken = Scripted::new(&clock, refuse);
+        let first = send(&broken, &all, &path, &opts, &clock);
+        assert_eq!(first.stopped, Some(StopReason::GatewayFailing));
+        assert_eq!(broken.total(), 10, "stopped after 10 refusals");
+        assert_eq!(first.counts.failed, 10);
+        assert_eq!(first.counts.pending, 190);
+        assert!(first.last_failure.as_deref().unwrap().contains("401"));
+        let ledger = open(&path);
+        let refused: Vec<&String> = all
+            .iter()
+            .filter(|n| matches!(ledger.state(n), RecipientState::Failed { .. }))
+            .collect();
+        assert_eq!(refused.len(), 10);
+        for n in &refused {
+            assert!(
+                matches!(
+                    ledger.state(n),
+                    RecipientState::Failed {
+                        retryable: true,
+                        ..
+                    }
+                ),
+                "{n} closed for good"
+            );
+        }
+        drop(ledger);
+
+        // Password fixed: everyone gets it, the refused ones once more, nobody twice.
+        let fixed = Scripted::new(&clock, accept);
+        let second = send(&fixed, &all, &path, &opts, &clock);
+        assert!(second.complete(), "{:?}", second.counts);
+        assert_eq!(second.stopped, None);
+        assert!(all.iter().all(|n| fixed.calls(n) == 1));
+    }
+
+    #[test]
+    fn a_gateway_with_no_clear_answer_stops_the_run_and_unknowns_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ledger_path(&dir);
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(100);
+        let opts = SendOptions {
+            concurrency: 1,
+            ..options()
+        };
+        let garbage = Scripted::new(&clock, |_: &str, _| Outcome::Unknown {
+            detail: "500 Internal Server Error: <html>".into(),
+        });
+        let first = send(&garbage, &all, &path, &opts, &clock);
+        assert_eq!(first.stopped, Some(StopReason::GatewayFailing));
+        assert_eq!(garbage.total(), 10);
+        assert_eq!(first.counts.unknown, 10);
+        assert_eq!(first.counts.pending, 90);
+
+        let fixed = Scripted::new(&clock, accept);
+        let second = send(&fixed, &all, &path, &opts, &clock);
+        assert_eq!(fixed.total(), 90, "unknowns resent without being asked");
+        assert_eq!(second.counts.unknown, 10);
+        assert_eq!(second.counts.accepted, 90);
+        assert_eq!(second.unknown, first.unknown);
+    }
+
+    #[test]
+    fn occasional_failures_among_accepted_ones_do_not_stop_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(300);
+        // Nine bad numbers in a row out of every ten: never ten in a row.
+        let gateway = Scripted::new(&clock, |to: &str, nth| {
+            if to.ends_with('0') {
+                accept(to, nth)
+            } else if to.ends_with('5') {
+                Outcome::Unknown {
+                    detail: "timed out".into(),
+                }
+            } else {
+                refuse(to, nth)
+            }
+        });
+        let opts = SendOptions {
+            concurrency: 1,
+            ..options()
+        };
+        let summary = send(&gateway, &all, &ledger_path(&dir), &opts, &clock);
+        assert_eq!(summary.stopped, None);
+        assert_eq!(gateway.total(), 300);
+        assert_eq!(summary.counts.accepted, 30);
+        assert_eq!(summary.counts.unknown, 30);
+        assert_eq!(summary.counts.failed, 240);
+        // Real refusals of single numbers stay permanent.
+        let ledger = open(&ledger_path(&dir));
+        assert!(matches!(
+            ledger.state(&all[1]),
+            RecipientState::Failed {
+                retryable: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn with_requests_in_flight_every_refused_one_is_retryable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ledger_path(&dir);
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(500);
+        let broken = Scripted::new(&clock, refuse);
+        let first = send(&broken, &all, &path, &options(), &clock);
+        assert_eq!(first.stopped, Some(StopReason::GatewayFailing));
+        // The ones in flight when it tripped finish, nothing new starts.
+        let tried = broken.total() as usize;
+        assert!((10..=14).contains(&tried), "{tried}");
+        assert_eq!(first.counts.failed, tried);
+        assert_eq!(first.counts.pending, 500 - tried);
+        let fixed = Scripted::new(&clock, accept);
+        let second = send(&fixed, &all, &path, &options(), &clock);
+        assert!(second.complete());
+        assert!(all.iter().all(|n| fixed.calls(n) == 1));
+    }
+
+    #[test]
+    fn the_breaker_can_be_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::at(9, 0, 0);
+        let gateway = Scripted::new(&clock, refuse);
+        let opts = SendOptions {
+            max_consecutive_failures: 0,
+            ..options()
+        };
+        let summary = send(&gateway, &numbers(50), &ledger_path(&dir), &opts, &clock);
+        assert_eq!(summary.stopped, None);
+        assert_eq!(summary.counts.failed, 50);
     }
 
     #[test]

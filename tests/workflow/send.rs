@@ -727,6 +727,73 @@ fn jasmin_throughput_exceeded_is_throttling_and_ends_with_all_delivered_once() {
 }
 
 #[test]
+fn a_gateway_refusing_everyone_stops_the_send_and_the_fixed_gateway_finishes_it() {
+    let env = TestEnv::new();
+    // Answers 401 (a wrong password) until `fixed` is set.
+    let fixed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let works = fixed.clone();
+    let server = Server::start(move |_| {
+        if works.load(Ordering::SeqCst) {
+            Reply::new(200, "OK")
+        } else {
+            Reply::new(401, "Unauthorized: bad credentials")
+        }
+    });
+    configure(
+        &env,
+        &format!(
+            "send:\n  gateway: loop\ngateways:\n  loop:\n    kind: http\n    url: {}\n    form: {{to: \"{{to}}\", text: \"{{text}}\"}}\n    request_timeout_ms: 400\n",
+            server.url("/send")
+        ),
+    );
+    let all = numbers(40);
+    add_list(&env, "empat-puluh.csv", &list_of(&all));
+    let id = approved(
+        &env,
+        "Sandi salah",
+        "Rapat RT Senin malam.",
+        "recipients/empat-puluh.csv",
+        "",
+    );
+    let before = commits(&env);
+    let out = env.run_as(OPERATOR, &["send", &id, "--concurrency", "1"]);
+    let text = text_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("keeps failing"), "{text}");
+    assert!(text.contains("401"), "the last reason is shown: {text}");
+    assert!(text.contains(&format!("sms-bcast send {id}")), "{text}");
+    assert_eq!(server.requests().len(), 10, "stopped after 10 refusals");
+    assert_eq!(commits(&env) - before, 1, "only the claim, no sent record");
+    assert_eq!(state_of(&env, &id), "sending");
+    assert!(
+        !env.request_files(&id)
+            .iter()
+            .any(|n| n.starts_with("results-")),
+        "no results committed"
+    );
+
+    fixed.store(true, Ordering::SeqCst);
+    let out = env.run_as(OPERATOR, &["send", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let accepted: Vec<_> = server
+        .requests()
+        .into_iter()
+        .skip(10)
+        .map(|r| r.param("to").unwrap())
+        .collect();
+    let mut once = accepted.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), 40, "everyone reached");
+    assert_eq!(accepted.len(), 40, "nobody twice");
+    assert_eq!(commits(&env) - before, 2, "one sent record");
+    assert_eq!(state_of(&env, &id), "sent");
+    let outcomes = results(&env, &id);
+    assert_eq!(outcomes.len(), 40);
+    assert!(outcomes.values().all(|o| o == "accepted"), "{outcomes:?}");
+}
+
+#[test]
 fn ctrl_c_stops_the_run_cleanly_and_a_second_run_finishes_it() {
     let env = TestEnv::new();
     let (server, calls) = counting_gateway(&env, |_| Reply::new(200, "OK"));

@@ -54,6 +54,10 @@ pub struct Args {
     /// Requests in flight at once, 1 to 256 (default `send.concurrency`, 4).
     #[arg(long, value_name = "N", value_parser = parse_concurrency)]
     pub concurrency: Option<usize>,
+    /// Stop when this many recipients in a row fail or end unknown (a wrong
+    /// password, a gateway outage); the next run retries them. 0: never stop.
+    #[arg(long, value_name = "N", default_value_t = SendOptions::default().max_consecutive_failures)]
+    pub max_failures: usize,
     /// Send even inside the quiet hours (`send.quiet_hours`, default 21:00-06:00 local).
     #[arg(long)]
     pub ignore_quiet_hours: bool,
@@ -184,6 +188,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
         rate: args.rate.or(ws.config.send.rate),
         concurrency: args.concurrency.unwrap_or(ws.config.send.concurrency),
         resend_unknown: args.resend_unknown,
+        max_consecutive_failures: args.max_failures,
         quiet_hours: if args.ignore_quiet_hours { None } else { quiet },
         stop,
         ..SendOptions::default()
@@ -764,12 +769,16 @@ fn report(
         (Some(_), _) => "sent",
         (None, Some(StopReason::QuietHours)) => "stopped: quiet hours",
         (None, Some(StopReason::Requested)) => "stopped: interrupted",
+        (None, Some(StopReason::GatewayFailing)) => "stopped: gateway failing",
         (None, None) => "partial",
     };
     // Gateway replies may echo the number; only masked numbers reach the terminal.
     let mut summary = summary.clone();
     for p in summary.failed.iter_mut().chain(summary.unknown.iter_mut()) {
         p.reason = sms_bcast::gateway::sanitise(&p.reason, &[]);
+    }
+    if let Some(reason) = &mut summary.last_failure {
+        *reason = sms_bcast::gateway::sanitise(reason, &[]);
     }
     if Format::or_table(cli.format) == Format::Json {
         let json = serde_json::json!({
@@ -810,6 +819,20 @@ fn report(
     }
     match results_file {
         Some(file) => outln!("{id}: sent; signed sent record and results committed ({file})."),
+        None if summary.stopped == Some(StopReason::GatewayFailing) => {
+            let reason = summary.last_failure.as_deref().unwrap_or("no reason given");
+            outln!(
+                "{id}: stopped: the gateway `{}` keeps failing — every one of the last recipients failed or got no clear answer (last: {reason}).",
+                summary.gateway
+            );
+            outln!(
+                "Nothing more was sent and no sent record was committed; {} recipient(s) are not sent yet, and the ones the failing gateway refused will be tried again.",
+                c.pending
+            );
+            outln!(
+                "Fix the gateway (password, URL, account, `gateways:` in sms-bcast.yaml), then `sms-bcast send {id}` resumes; `--max-failures 0` turns this check off."
+            );
+        }
         None => {
             outln!(
                 "{id}: {state}; {} recipient(s) not sent yet. Run `sms-bcast send {id}` again to continue, or `sms-bcast send {id} --abandon` to end it.",
@@ -892,6 +915,9 @@ impl Progress for Bar {
         let why = match reason {
             StopReason::Requested => "stopping (Ctrl-C): messages in flight finish",
             StopReason::QuietHours => "quiet hours began: stopping",
+            StopReason::GatewayFailing => {
+                "the gateway keeps failing: stopping, messages in flight finish"
+            }
         };
         self.0.println(why);
         if self.0.is_hidden() {
