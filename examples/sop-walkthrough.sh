@@ -85,6 +85,10 @@ step "Anyone with the repository and the trust anchor proves the whole history o
 sb verify
 git -C "$ws" log --format='%h %s' | head -20
 
+step "Queued notices go out exactly once: the rejection to Budi, the approval to the operator"
+sb notify
+sb notify   # nothing left to send
+
 step "The operator checks who gets what, then what would be sent (nothing leaves, nothing is written)"
 export SMS_BCAST_NOW="2026-12-07T15:30:00+07:00" SMS_BCAST_KEY="$keys/operator.key"
 sb preview "$first"
@@ -99,10 +103,6 @@ step "The request is sent, and the whole history still verifies"
 sb list
 sb verify
 git -C "$ws" log --format='%h %s' -3
-
-step "Queued notices go out exactly once: the rejection to Budi, the approval to the operator"
-sb notify
-sb notify   # nothing left to send
 
 echo "Outbox spool (one file per message, Gammu SMSD 'files' format): $ws/.sms-bcast/outbox"
 ls "$ws/.sms-bcast/outbox"
