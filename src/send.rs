@@ -512,6 +512,25 @@ where
         return Err(error);
     }
     coordinator.ledger.flush()?;
+    // A run too short to trip the breaker in which the gateway took nobody says
+    // the same as a trip: the gateway is wrong, not every number.
+    if options.max_consecutive_failures > 0
+        && shared.stop.load(Ordering::SeqCst) == RUNNING
+        && !coordinator.streak.is_empty()
+        && coordinator.ledger.counts().accepted == 0
+    {
+        for (to, reason) in std::mem::take(&mut coordinator.streak) {
+            coordinator.ledger.record(
+                &to,
+                Recorded::Failed {
+                    reason,
+                    retryable: true,
+                },
+            );
+        }
+        coordinator.ledger.flush()?;
+        shared.halt(STOP_GATEWAY);
+    }
 
     let stopped = match shared.stop.load(Ordering::SeqCst) {
         STOP_REQUESTED => Some(StopReason::Requested),
@@ -1363,6 +1382,35 @@ mod tests {
         let second = send(&fixed, &all, &path, &opts, &clock);
         assert!(second.complete(), "{:?}", second.counts);
         assert_eq!(second.stopped, None);
+        assert!(all.iter().all(|n| fixed.calls(n) == 1));
+    }
+
+    #[test]
+    fn a_short_list_refused_entirely_stays_open_for_a_retry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ledger_path(&dir);
+        let clock = FakeClock::at(9, 0, 0);
+        let all = numbers(4);
+        let opts = options();
+        let broken = Scripted::new(&clock, refuse);
+        let first = send(&broken, &all, &path, &opts, &clock);
+        assert_eq!(
+            first.stopped,
+            Some(StopReason::GatewayFailing),
+            "fewer than the limit, none taken"
+        );
+        let ledger = open(&path);
+        assert!(all.iter().all(|n| matches!(
+            ledger.state(n),
+            RecipientState::Failed {
+                retryable: true,
+                ..
+            }
+        )));
+        drop(ledger);
+        let fixed = Scripted::new(&clock, accept);
+        let second = send(&fixed, &all, &path, &opts, &clock);
+        assert!(second.complete(), "{:?}", second.counts);
         assert!(all.iter().all(|n| fixed.calls(n) == 1));
     }
 
