@@ -360,12 +360,32 @@ impl Registry {
                 );
             }
         }
+        problems.extend(self.rollback());
         problems
     }
 
-    /// The chain, checked; any problem is a refusal (for signing commands).
-    pub fn load_trusted(root: &Path, anchor: &Anchor) -> Result<Registry> {
-        let registry = Registry::load(root)?;
+    /// A registry older than the newest this user has verified: the repository
+    /// was rolled back (TUF's rule that versions never go down).
+    fn rollback(&self) -> Option<Problem> {
+        let latest = self.latest();
+        let seen =
+            crate::trust::highest_seen(self.repo_id()).filter(|seen| *seen > latest.doc.version)?;
+        let state = crate::trust::highest_file(self.repo_id())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        Some(Problem {
+            file: latest.path.clone(),
+            message: format!(
+                "the registry is at version {} but version {seen} was verified here before: the repository was rolled back; fetch the workspace from a clone that has version {seen} (if the rollback is intended, delete {state})",
+                latest.doc.version
+            ),
+        })
+    }
+
+    /// The chain, checked from the anchor; any problem is a refusal (for
+    /// signing commands). Remembers the version as verified.
+    pub fn trusted(self, root: &Path, anchor: &Anchor) -> Result<Registry> {
+        let registry = self;
         let problems = registry.check(root, anchor);
         if let Some(first) = problems.first() {
             return Err(Error::refused(
@@ -373,6 +393,7 @@ impl Registry {
                 "run `sms-bcast verify` for every problem; restore the registry from a good clone",
             ));
         }
+        crate::trust::remember_highest(registry.repo_id(), registry.latest().doc.version)?;
         Ok(registry)
     }
 

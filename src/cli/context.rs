@@ -41,29 +41,9 @@ pub fn trusted_registry(cli: &Cli, ws: &Workspace) -> Result<Registry> {
             restored.len()
         );
     }
-    let unchecked = Registry::load(&ws.root)?;
-    let anchor = trust::find_anchor(cli.trust.as_deref(), unchecked.repo_id())?;
-    let registry = Registry::load_trusted(&ws.root, &anchor)?;
-    check_rollback(&registry)?;
-    Ok(registry)
-}
-
-/// Refuses a registry older than the newest this user has verified.
-pub fn check_rollback(registry: &Registry) -> Result<()> {
-    let latest = registry.latest().doc.version;
-    if let Some(seen) = trust::highest_seen(registry.repo_id())
-        && seen > latest
-    {
-        bail!(
-            "{}: the registry is at version {latest} but version {seen} was verified here before: the repository was rolled back\n  hint: fetch the workspace from a clone that has version {seen}; if the rollback is intended, delete {}",
-            registry.latest().path.display(),
-            trust::highest_file(registry.repo_id())
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        );
-    }
-    trust::remember_highest(registry.repo_id(), latest)?;
-    Ok(())
+    let registry = Registry::load(&ws.root)?;
+    let anchor = trust::find_anchor(cli.trust.as_deref(), registry.repo_id())?;
+    Ok(registry.trusted(&ws.root, &anchor)?)
 }
 
 /// A secret key's password: `SMS_BCAST_KEY_PASSWORD`, else a prompt on the terminal.

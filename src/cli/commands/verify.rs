@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use sms_bcast::lifecycle::{self, Analysis};
-use sms_bcast::registry::{Problem, Registry};
+use sms_bcast::registry::Registry;
 use sms_bcast::trust;
 
 use crate::cli::context;
@@ -22,17 +22,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<Status> {
     let anchor = trust::find_anchor(cli.trust.as_deref(), registry.repo_id())?;
     let mut problems = registry.check(&ws.root, &anchor);
     let latest = registry.latest();
-    if let Some(seen) = trust::highest_seen(registry.repo_id())
-        && seen > latest.doc.version
-    {
-        problems.push(Problem {
-            file: latest.path.clone(),
-            message: format!(
-                "the registry is at version {} but version {seen} was verified here before: the repository was rolled back",
-                latest.doc.version
-            ),
-        });
-    }
     let registry_ok = problems.is_empty();
     let ids = if args.ids.is_empty() {
         lifecycle::request_ids(&ws.root)?
