@@ -189,6 +189,25 @@ impl HttpClient {
         self.sanitiser.sanitise(text)
     }
 
+    /// Hands one message over: sends `request`, lets the adapter's `classify`
+    /// say what the reply means (transport errors are classified here), and
+    /// scrubs the outcome of secrets and full numbers.
+    pub(crate) fn exchange(
+        &self,
+        request: RequestBuilder,
+        to: &str,
+        classify: impl FnOnce(&Reply, String) -> Outcome,
+    ) -> Outcome {
+        let outcome = match self.send(request) {
+            Ok(reply) => {
+                let detail = self.detail(&reply);
+                classify(&reply, detail)
+            }
+            Err(outcome) => outcome,
+        };
+        self.clean(outcome, to)
+    }
+
     /// The final pass over every outcome an adapter returns: whatever text it
     /// built around the reply, no secret or full number leaves the adapter.
     pub(crate) fn clean(&self, outcome: Outcome, to: &str) -> Outcome {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use regex::Regex;
 use reqwest::Method;
+use reqwest::blocking::RequestBuilder;
 
 use super::client::{ClientSettings, HttpClient, Reply, Secret, check_url, pct, retry_after};
 use super::{Gateway, GatewayError, Outcome, OutgoingSms, check_max_parts, invalid};
@@ -441,13 +442,16 @@ impl Gateway for HttpGateway {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client.clean(self.exchange(sms), sms.to)
+        self.client
+            .exchange(self.request(sms), sms.to, |reply, detail| {
+                self.classify(reply, detail)
+            })
     }
 }
 
 impl HttpGateway {
-    /// One message handed over, and what came of it (before sanitising).
-    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
+    /// The request that hands one message over.
+    fn request(&self, sms: &OutgoingSms<'_>) -> RequestBuilder {
         let c = &self.config;
         let vars = Vars {
             to: sms.to,
@@ -477,15 +481,16 @@ impl HttpGateway {
         } else if let Some(json) = &c.json {
             request = request.json(&expand_json(json, &vars));
         }
-        let reply = match self.client.send(request) {
-            Ok(reply) => reply,
-            Err(outcome) => return outcome,
-        };
-        let detail = self.client.detail(&reply);
+        request
+    }
+
+    /// What a reply means (before sanitising).
+    fn classify(&self, reply: &Reply, detail: String) -> Outcome {
+        let c = &self.config;
         if self.is_success_status(reply.status) {
-            return match self.accepted(&reply) {
+            return match self.accepted(reply) {
                 Ok(true) => Outcome::Accepted {
-                    message_id: self.message_id(&reply),
+                    message_id: self.message_id(reply),
                 },
                 Ok(false) => Outcome::PermanentFailure {
                     detail: format!("the provider did not confirm the message: {detail}"),

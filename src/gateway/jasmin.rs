@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use reqwest::Method;
+use reqwest::blocking::RequestBuilder;
 
-use super::client::{ClientSettings, HttpClient, Secret, check_url, number};
+use super::client::{ClientSettings, HttpClient, Reply, Secret, check_url, number};
 use super::{Gateway, GatewayError, Outcome, OutgoingSms, check_max_parts, invalid};
 use crate::smstext::Encoding;
 
@@ -134,22 +135,23 @@ impl Gateway for Jasmin {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client.clean(self.exchange(sms), sms.to)
+        self.client
+            .exchange(self.request(sms), sms.to, |reply, detail| {
+                self.classify(reply, detail)
+            })
     }
 }
 
 impl Jasmin {
-    /// One message handed over, and what came of it (before sanitising).
-    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        let request = self
-            .client
+    /// The request that hands one message over.
+    fn request(&self, sms: &OutgoingSms<'_>) -> RequestBuilder {
+        self.client
             .request(Method::POST, &self.config.url)
-            .form(&self.form(sms));
-        let reply = match self.client.send(request) {
-            Ok(reply) => reply,
-            Err(outcome) => return outcome,
-        };
-        let detail = self.client.detail(&reply);
+            .form(&self.form(sms))
+    }
+
+    /// What a reply means (before sanitising).
+    fn classify(&self, reply: &Reply, detail: String) -> Outcome {
         match reply.status {
             200..=299 => match message_id(&reply.body) {
                 Some(id) => Outcome::Accepted {

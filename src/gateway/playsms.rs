@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use reqwest::Method;
+use reqwest::blocking::RequestBuilder;
 
 use super::client::{
-    ClientSettings, HttpClient, Secret, check_url, number, retry_after, with_query,
+    ClientSettings, HttpClient, Reply, Secret, check_url, number, retry_after, with_query,
 };
 use super::{Gateway, GatewayError, Outcome, OutgoingSms, check_max_parts};
 use crate::smstext::Encoding;
@@ -133,21 +134,21 @@ impl Gateway for Playsms {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client.clean(self.exchange(sms), sms.to)
+        self.client
+            .exchange(self.request(sms), sms.to, |reply, detail| {
+                self.classify(reply, detail)
+            })
     }
 }
 
 impl Playsms {
-    /// One message handed over, and what came of it (before sanitising).
-    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        let reply = match self
-            .client
-            .send(self.client.request(Method::GET, &self.url(sms)))
-        {
-            Ok(reply) => reply,
-            Err(outcome) => return outcome,
-        };
-        let detail = self.client.detail(&reply);
+    /// The request that hands one message over.
+    fn request(&self, sms: &OutgoingSms<'_>) -> RequestBuilder {
+        self.client.request(Method::GET, &self.url(sms))
+    }
+
+    /// What a reply means (before sanitising).
+    fn classify(&self, reply: &Reply, detail: String) -> Outcome {
         match reply.status {
             200..=299 => match serde_json::from_str::<serde_json::Value>(&reply.body) {
                 Ok(json) => classify(&json, detail),

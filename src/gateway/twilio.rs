@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use reqwest::Method;
+use reqwest::blocking::RequestBuilder;
 
-use super::client::{ClientSettings, HttpClient, Secret, check_url, retry_after};
+use super::client::{ClientSettings, HttpClient, Reply, Secret, check_url, retry_after};
 use super::{Gateway, GatewayError, Outcome, OutgoingSms, check_max_parts, invalid};
 
 /// `kind: twilio`.
@@ -144,28 +145,30 @@ impl Gateway for Twilio {
     }
 
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client.clean(self.exchange(sms), sms.to)
+        self.client
+            .exchange(self.request(sms), sms.to, |reply, detail| {
+                self.classify(reply, detail)
+            })
     }
 }
 
 impl Twilio {
-    /// One message handed over, and what came of it (before sanitising).
-    fn exchange(&self, sms: &OutgoingSms<'_>) -> Outcome {
+    /// The request that hands one message over.
+    fn request(&self, sms: &OutgoingSms<'_>) -> RequestBuilder {
         let user = self
             .config
             .api_key_sid
             .as_deref()
             .unwrap_or(&self.config.account_sid);
-        let request = self
-            .client
+
+        self.client
             .request(Method::POST, &self.url)
             .basic_auth(user, Some(self.token.expose()))
-            .form(&self.form(sms));
-        let reply = match self.client.send(request) {
-            Ok(reply) => reply,
-            Err(outcome) => return outcome,
-        };
-        let detail = self.client.detail(&reply);
+            .form(&self.form(sms))
+    }
+
+    /// What a reply means (before sanitising).
+    fn classify(&self, reply: &Reply, detail: String) -> Outcome {
         let json: Option<serde_json::Value> = serde_json::from_str(&reply.body).ok();
         let code = json
             .as_ref()
