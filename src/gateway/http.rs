@@ -432,22 +432,7 @@ fn text_of(value: &serde_json::Value) -> String {
     }
 }
 
-impl Gateway for HttpGateway {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn max_parts(&self) -> u32 {
-        self.max_parts
-    }
-
-    fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client
-            .exchange(self.request(sms), sms.to, |reply, detail| {
-                self.classify(reply, detail)
-            })
-    }
-}
+http_gateway!(HttpGateway);
 
 impl HttpGateway {
     /// The request that hands one message over.

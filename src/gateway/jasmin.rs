@@ -125,22 +125,7 @@ fn message_id(body: &str) -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
-impl Gateway for Jasmin {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn max_parts(&self) -> u32 {
-        self.max_parts
-    }
-
-    fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client
-            .exchange(self.request(sms), sms.to, |reply, detail| {
-                self.classify(reply, detail)
-            })
-    }
-}
+http_gateway!(Jasmin);
 
 impl Jasmin {
     /// The request that hands one message over.

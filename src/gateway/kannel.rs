@@ -135,22 +135,7 @@ impl Kannel {
     }
 }
 
-impl Gateway for Kannel {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn max_parts(&self) -> u32 {
-        self.max_parts
-    }
-
-    fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client
-            .exchange(self.request(sms), sms.to, |reply, detail| {
-                self.classify(reply, detail)
-            })
-    }
-}
+http_gateway!(Kannel);
 
 impl Kannel {
     /// The request that hands one message over.

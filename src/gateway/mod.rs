@@ -49,6 +49,29 @@ pub trait Gateway: Send + Sync {
     fn send(&self, sms: &OutgoingSms<'_>) -> Outcome;
 }
 
+/// `Gateway` for an HTTP adapter (fields `name`, `max_parts`, `client`;
+/// methods `request` and `classify`): the exchange itself is the client's.
+macro_rules! http_gateway {
+    ($adapter:ty) => {
+        impl Gateway for $adapter {
+            fn name(&self) -> &str {
+                &self.name
+            }
+
+            fn max_parts(&self) -> u32 {
+                self.max_parts
+            }
+
+            fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
+                self.client
+                    .exchange(self.request(sms), sms.to, |reply, detail| {
+                        self.classify(reply, detail)
+                    })
+            }
+        }
+    };
+}
+
 mod client;
 mod http;
 mod jasmin;

@@ -124,22 +124,7 @@ fn classify(json: &serde_json::Value, detail: String) -> Outcome {
     }
 }
 
-impl Gateway for Playsms {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn max_parts(&self) -> u32 {
-        self.max_parts
-    }
-
-    fn send(&self, sms: &OutgoingSms<'_>) -> Outcome {
-        self.client
-            .exchange(self.request(sms), sms.to, |reply, detail| {
-                self.classify(reply, detail)
-            })
-    }
-}
+http_gateway!(Playsms);
 
 impl Playsms {
     /// The request that hands one message over.
