@@ -186,32 +186,43 @@ pub fn restore_committed(root: &Path) -> Result<Vec<PathBuf>> {
     let Ok(head_tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
         return Ok(Vec::new());
     };
-    let mut options = git2::StatusOptions::new();
-    options
-        .include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .pathspec("requests")
-        .pathspec("registry");
-    let mut restored = Vec::new();
     let mut index = repo.index()?;
-    for entry in repo.statuses(Some(&mut options))?.iter() {
-        let Ok(path) = entry.path().map(PathBuf::from) else {
+    // HEAD against the index only: no walk of the work tree, so this stays
+    // cheap on every signing command however many requests there are.
+    let diff = repo.diff_tree_to_index(Some(&head_tree), Some(&index), None)?;
+    let mut restored = Vec::new();
+    for delta in diff.deltas().filter(|d| d.status() == git2::Delta::Deleted) {
+        let file = delta.old_file();
+        let Some(path) = file.path().map(Path::to_path_buf) else {
             continue;
         };
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let status = entry.status();
-        if status.contains(git2::Status::WT_NEW) && name.starts_with('.') && name.ends_with(".tmp")
-        {
-            let _ = std::fs::remove_file(root.join(&path));
-        } else if status.contains(git2::Status::INDEX_DELETED) && !root.join(&path).exists() {
-            let blob = repo.find_blob(head_tree.get_path(&path)?.id())?;
-            crate::fsutil::write_atomic(&root.join(&path), blob.content())?;
-            index.add_path(&path)?;
-            restored.push(path);
+        if !(path.starts_with("requests") || path.starts_with("registry")) {
+            continue;
         }
+        let blob = repo.find_blob(file.id())?;
+        crate::fsutil::write_atomic(&root.join(&path), blob.content())?;
+        index.add_path(&path)?;
+        restored.push(path);
     }
-    if !restored.is_empty() {
-        index.write()?;
+    if restored.is_empty() {
+        return Ok(restored);
+    }
+    index.write()?;
+    // Temporary files of the interrupted writes sit beside the files they were for.
+    let mut dirs: Vec<PathBuf> = restored
+        .iter()
+        .filter_map(|p| p.parent().map(|d| root.join(d)))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
     Ok(restored)
 }
